@@ -1,0 +1,163 @@
+// IOTA v1 miner API shapes (field names exactly as v1), validated at runtime on both sides.
+import {z} from 'zod';
+
+export const SPEC_VERSION = 4065;
+
+export const MergingPhase = z.enum(['is_training', 'weights_uploading', 'miners_merging_partitions']);
+export type MergingPhase = z.infer<typeof MergingPhase>;
+
+export const Direction = z.enum(['forward', 'backward', 'initial']);
+export type Direction = z.infer<typeof Direction>;
+
+export const MinerStatus = z.enum(['forward', 'backward', 'initial', 'idle']);
+
+export const RegisterResponse = z.object({
+	hotkey: z.string(),
+	layer: z.number().int(),
+	message: z.string(),
+	version: z.string(),
+});
+export type RegisterResponse = z.infer<typeof RegisterResponse>;
+
+export const Healthcheck = z.object({status: z.string()});
+export const IsRegistered = z.object({is_registered: z.boolean()});
+export const IsActive = z.object({is_active: z.boolean()});
+export const Message = z.object({message: z.string()}).passthrough();
+
+export const ActivationReason = z.enum(['not training', 'out_of_cache', 'no_activation_found']);
+export const ActivationResponse = z.object({
+	activation_uid: z.string().nullable(),
+	activation_path: z.string().nullable(),
+	direction: Direction.nullable(),
+	initial_activation: z.string().nullable(),
+	initial_activation_path: z.string().nullable(),
+	reason: ActivationReason.nullable(),
+});
+export type ActivationResponse = z.infer<typeof ActivationResponse>;
+
+export const MultipartInitiateRequest = z.object({
+	path: z.string().min(1),
+	file_size: z.number().int().nonnegative(),
+	part_size: z.number().int().positive().default(100 * 1024 * 1024),
+	expires_in: z.number().int().positive().default(3600),
+});
+export type MultipartInitiateRequest = z.input<typeof MultipartInitiateRequest>;
+
+export const MultipartInitiateResponse = z.object({
+	message: z.string(),
+	data: z.union([
+		z.object({use_multipart: z.literal(false), presigned_data: z.string()}),
+		z.object({
+			use_multipart: z.literal(true),
+			multipart_data: z.object({
+				upload_id: z.string(),
+				presigned_urls: z.array(z.object({url: z.string()})),
+				part_numbers: z.array(z.number().int()),
+			}),
+			part_size: z.number().int(),
+			total_parts: z.number().int(),
+		}),
+	]),
+});
+export type MultipartInitiateResponse = z.infer<typeof MultipartInitiateResponse>;
+
+export const CompletedPart = z.object({PartNumber: z.number().int().positive(), ETag: z.string()});
+export const MultipartCompleteRequest = z.object({
+	path: z.string().min(1),
+	upload_id: z.string().min(1),
+	parts: z.array(CompletedPart).min(1),
+});
+export const MultipartCompleteResponse = z.object({message: z.string(), data: z.object({s3_path: z.string()})});
+
+export const PresignedUrlRequest = z.object({
+	path: z.string().min(1),
+	expires_in: z.number().int().positive().default(3600),
+});
+export const PresignedUrlResponse = z.object({message: z.string(), data: z.object({presigned_data: z.string()})});
+
+export const MinerStatusUpdate = z.object({
+	status: MinerStatus,
+	activation_uid: z.string().nullable().default(null),
+	activation_path: z.string().nullable().default(null),
+});
+export type MinerStatusUpdate = z.input<typeof MinerStatusUpdate>;
+
+export const LossReportRequest = z.object({activation_uid: z.string(), loss_value: z.number()});
+export const LossReportResponse = z.object({
+	hotkey: z.string(),
+	activation_uid: z.string(),
+	loss_value: z.number(),
+	timestamp: z.number(),
+	message: z.string(),
+});
+
+export const LearningRate = z.number();
+
+export const IsMerging = z.object({status: MergingPhase, num_sections: z.number()});
+
+export const NotifyWeightsResponse = z.object({message: z.string(), success: z.string()});
+
+export const SubmittedWeights = z.object({
+	weights_path: z.string(),
+	weight_metadata_path: z.string(),
+	optimizer_state_path: z.string(),
+	optimizer_state_metadata_path: z.string(),
+	hotkey: z.string(),
+	weighting_factor: z.number(),
+});
+export type SubmittedWeights = z.infer<typeof SubmittedWeights>;
+export const ChunksForMiner = z.tuple([z.array(SubmittedWeights), z.array(z.number().int())]);
+
+export const ChunkData = z.object({
+	chunk_start_idx: z.number().int(),
+	chunk_end_idx: z.number().int(),
+	chunk_start_byte: z.number().int(),
+	chunk_end_byte: z.number().int(),
+	chunk_dtype: z.string(),
+	chunk_length: z.number().int(),
+});
+export type ChunkData = z.infer<typeof ChunkData>;
+
+export const Partition = z.object({
+	layer: z.number().int(),
+	chunk_number: z.number().int(),
+	miner_hotkey: z.string(),
+	weight_path: z.string(),
+	weight_metadata_path: z.string(),
+	optimizer_state_path: z.string(),
+	optimizer_state_metadata_path: z.string(),
+	weight_data: ChunkData,
+	optimizer_state_data: ChunkData,
+});
+export type Partition = z.infer<typeof Partition>;
+export const Partitions = z.array(Partition);
+
+export const MinerDetail = z.object({
+	hotkey: z.string(),
+	layer: z.number().int(),
+	score: z.number(),
+	backwards_since_reset: z.number().int(),
+	total_backwards: z.number().int(),
+	losses_reported: z.number().int(),
+	last_loss: z.number().nullable(),
+	weights_submitted: z.number().int(),
+	partitions_merged: z.number().int(),
+	registered_at: z.number(),
+});
+export type MinerDetail = z.infer<typeof MinerDetail>;
+
+export const LayerRow = z.object({
+	layer: z.number().int(),
+	status: MergingPhase,
+	epoch: z.number().int(),
+	num_miners: z.number().int(),
+	num_sections: z.number().int(),
+	phase_since: z.number(),
+	submitted: z.number().int(),
+	merged_chunks: z.number().int(),
+});
+export const GlobalMinerWeights = z.object({
+	miner_weights: z.record(z.string(), z.number()),
+	layers: z.array(LayerRow),
+});
+export type GlobalMinerWeights = z.infer<typeof GlobalMinerWeights>;
