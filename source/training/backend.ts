@@ -1,0 +1,91 @@
+// Picks the TF.js backend at run time: cuda (tfjs-node-gpu), webgpu (Dawn), node (tfjs-node), wasm, cpu.
+// A forced backend that cannot load is an error; only `auto` falls back.
+import {existsSync} from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import {UserError, errorMessage} from '../errors.js';
+
+export const backendNames = ['cuda', 'webgpu', 'node', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof backendNames)[number];
+export type BackendChoice = BackendName | 'auto';
+export type BackendInfo = {name: BackendName; tfBackend: string; detail: string; tried: string[]};
+
+// Dynamic import through a variable so tsc does not need the optional packages' types.
+const load = (pkg: string): Promise<unknown> => import(pkg);
+
+async function tryCuda(): Promise<string> {
+	await load('@tensorflow/tfjs-node-gpu');
+	if (!(await tf.setBackend('tensorflow'))) throw new Error('tensorflow backend did not initialise');
+	return 'tfjs-node-gpu (libtensorflow CUDA)';
+}
+
+async function tryNode(): Promise<string> {
+	await load('@tensorflow/tfjs-node');
+	if (!(await tf.setBackend('tensorflow'))) throw new Error('tensorflow backend did not initialise');
+	return 'tfjs-node (libtensorflow CPU)';
+}
+
+// Dawn loads Vulkan with dlopen; without a loader it prints warnings and finds nothing, so auto skips it.
+const vulkanDirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu'];
+const hasVulkanLoader = () => process.platform !== 'linux' || vulkanDirs.some(d => existsSync(`${d}/libvulkan.so.1`));
+
+async function tryWebgpu(auto = false): Promise<string> {
+	const g = globalThis as any;
+	if (auto && !g.navigator?.gpu && !hasVulkanLoader()) throw new Error('no Vulkan loader (libvulkan.so.1) found');
+	if (!g.navigator?.gpu) {
+		const webgpu: any = await load('webgpu');
+		Object.assign(globalThis, webgpu.globals);
+		const gpu = webgpu.create([]);
+		// Node 21+ has a read-only navigator getter, so define rather than assign.
+		if (g.navigator) Object.defineProperty(g.navigator, 'gpu', {value: gpu, configurable: true});
+		else Object.defineProperty(globalThis, 'navigator', {value: {gpu}, configurable: true, writable: true});
+	}
+	const adapter = await g.navigator.gpu.requestAdapter({powerPreference: 'high-performance'});
+	if (!adapter) throw new Error('no WebGPU adapter (no Vulkan driver or GPU found)');
+	// The backend registers itself only if navigator.gpu exists when it is imported.
+	await load('@tensorflow/tfjs-backend-webgpu');
+	if (!(await tf.setBackend('webgpu'))) throw new Error('webgpu backend did not initialise');
+	const info = adapter.info ?? {};
+	return `webgpu (Dawn: ${info.vendor ?? '?'} ${info.device || info.description || ''})`.trim();
+}
+
+async function tryWasm(): Promise<string> {
+	await load('@tensorflow/tfjs-backend-wasm');
+	if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend did not initialise');
+	return 'wasm (SIMD, 1 thread)';
+}
+
+async function tryCpu(): Promise<string> {
+	if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend did not initialise');
+	return 'cpu (plain JS)';
+}
+
+const loaders: Record<BackendName, (auto: boolean) => Promise<string>> = {cuda: tryCuda, webgpu: tryWebgpu, node: tryNode, wasm: tryWasm, cpu: tryCpu};
+
+export function parseBackend(value: string): BackendChoice {
+	if (value === 'auto' || (backendNames as readonly string[]).includes(value)) return value as BackendChoice;
+	throw new UserError(`unknown backend "${value}" (choose auto, ${backendNames.join(', ')})`, 2);
+}
+
+let current: BackendInfo | undefined;
+
+/** Initialises TF.js on the chosen backend (once per thread) and reports what was picked and what failed. */
+export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
+	if (current && (choice === 'auto' || choice === current.name)) return current;
+	tf.enableProdMode();
+	const order: BackendName[] = choice === 'auto' ? [...backendNames] : [choice];
+	const tried: string[] = [];
+	for (const name of order) {
+		try {
+			const detail = await loaders[name](choice === 'auto');
+			await tf.ready();
+			current = {name, tfBackend: tf.getBackend(), detail, tried};
+			return current;
+		} catch (error) {
+			tried.push(`${name}: ${firstLine(errorMessage(error))}`);
+		}
+	}
+	if (choice !== 'auto') throw new UserError(`backend "${choice}" cannot load: ${tried[0]!.slice(choice.length + 2)}`, 1);
+	throw new UserError(`no TF.js backend could load (${tried.join('; ')})`, 1);
+}
+
+const firstLine = (s: string) => s.split('\n')[0]!.slice(0, 200);
