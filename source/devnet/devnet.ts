@@ -1,0 +1,105 @@
+// The whole devnet on 127.0.0.1: the Subtensor chain (subnet 9), the object store and the
+// orchestrator, with state under one data dir. Used by `iota-tui devnet`, tests and the miner.
+import {mkdirSync} from 'node:fs';
+import {homedir} from 'node:os';
+import {join} from 'node:path';
+import type {OrchestratorSettings, OrchestratorSettingsInput} from '../orchestrator/settings.js';
+import type {ChainView} from './chain-view.js';
+import {startObjectStore, type ObjectStore} from './store.js';
+import {startOrchestrator, type OrchestratorServer} from './server.js';
+
+export interface DevnetOptions {
+	/** Where the SQLite state and the store's files live (default ~/.local/share/iota-tui/devnet). */
+	dataDir?: string;
+	host?: string;
+	chainPort?: number;
+	storePort?: number;
+	/** Orchestrator port. 0 picks a free port (all three default to 0). */
+	port?: number;
+	/** Use this running chain instead of starting one. */
+	chainUrl?: string;
+	/** Replace the chain entirely (unit tests only; no chain is started). */
+	chainView?: ChainView;
+	settings?: OrchestratorSettingsInput;
+	blockIntervalMs?: number;
+	log?: (line: string) => void;
+}
+
+export interface Devnet {
+	chain: string;
+	store: string;
+	orchestrator: string;
+	netuid: number;
+	dataDir: string;
+	settings: OrchestratorSettings;
+	objectStore: ObjectStore;
+	server: OrchestratorServer;
+	/** Stops and restarts the orchestrator on the same port and data (state must survive). */
+	restartOrchestrator(): Promise<void>;
+	close(): Promise<void>;
+}
+
+export const defaultDataDir = (): string => join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'iota-tui', 'devnet');
+
+export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
+	const log = opts.log ?? (() => {});
+	const host = opts.host ?? '127.0.0.1';
+	const dataDir = opts.dataDir ?? defaultDataDir();
+	mkdirSync(dataDir, {recursive: true});
+	const cleanups: (() => Promise<void>)[] = [];
+	const close = async () => {
+		for (const c of cleanups.reverse()) await c().catch(e => log(`devnet: close: ${(e as Error).message}`));
+		cleanups.length = 0;
+	};
+	try {
+		let chainUrl = opts.chainUrl ?? 'none';
+		let netuid = 9;
+		let view = opts.chainView;
+		if (!view) {
+			if (!opts.chainUrl) {
+				const {startDevChain} = await import('../chain/devchain.js');
+				const chain = await startDevChain({host, port: opts.chainPort ?? 0, blockIntervalMs: opts.blockIntervalMs, log: l => log(`chain: ${l}`)});
+				cleanups.push(() => chain.close());
+				chainUrl = chain.url;
+				netuid = chain.netuid;
+			}
+			const {MetagraphView} = await import('./metagraph.js');
+			const ttl = (opts.settings?.metagraph_ttl_s ?? 12) * 1000;
+			const metagraph = await MetagraphView.connect(chainUrl, netuid, ttl);
+			cleanups.push(() => metagraph.close());
+			view = metagraph;
+		}
+		log(`chain: ${chainUrl}`);
+		const objectStore = await startObjectStore({directory: join(dataDir, 'store'), host, port: opts.storePort ?? 0});
+		cleanups.push(() => objectStore.close());
+		log(`store: ${objectStore.url} (bucket ${objectStore.bucket})`);
+		const storeAccess = {endpoint: objectStore.url, bucket: objectStore.bucket, accessKeyId: objectStore.accessKeyId, secretAccessKey: objectStore.secretAccessKey};
+		const orchestratorOpts = {dataDir, chain: view, store: storeAccess, settings: opts.settings, host, port: opts.port ?? 0, log};
+		let server = await startOrchestrator(orchestratorOpts);
+		let closeServer = () => server.close();
+		cleanups.push(() => closeServer());
+		log(`orchestrator: ${server.url} (${server.settings.layers} layers)`);
+		const devnet: Devnet = {
+			chain: chainUrl,
+			store: objectStore.url,
+			orchestrator: server.url,
+			netuid,
+			dataDir,
+			settings: server.settings,
+			objectStore,
+			server,
+			async restartOrchestrator() {
+				await server.close();
+				server = await startOrchestrator({...orchestratorOpts, port: server.port});
+				closeServer = () => server.close();
+				devnet.server = server;
+				log('orchestrator: restarted');
+			},
+			close,
+		};
+		return devnet;
+	} catch (error) {
+		await close();
+		throw error;
+	}
+}

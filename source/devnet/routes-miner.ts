@@ -1,0 +1,144 @@
+// Registration, activations (hand-out, publish, timeouts, caches), losses, learning rate.
+import {ActivationResponse, LossReportRequest, MinerStatusUpdate} from '../orchestrator/schemas.js';
+import {HttpError, parseBody, type Core} from './server.js';
+import type {MinerRow} from './state.js';
+import {learningRate} from './learning-rate.js';
+import {toKey, uploadRefusal} from './paths.js';
+
+const none = (reason: ActivationResponse['reason']): ActivationResponse => ({
+	activation_uid: null,
+	activation_path: null,
+	direction: null,
+	initial_activation: null,
+	initial_activation_path: null,
+	reason,
+});
+
+export function registerMinerRoutes(core: Core): void {
+	const {state, settings} = core;
+	const last = settings.layers - 1;
+
+	core.route('GET', '/orchestrator/healthcheck', {auth: 'public'}, () => ({status: 'healthy'}));
+
+	core.route('POST', '/orchestrator/register_miner', {auth: 'signed', register: true}, async ({hotkey, miner}) => {
+		let layer = miner?.layer;
+		if (layer === undefined) {
+			// Fewest miners first; ties go to the lowest mean incentive, then the lowest index.
+			const rows = [];
+			for (let l = 0; l < settings.layers; l++) {
+				const hotkeys = state.minersInLayer(l).map(m => m.hotkey);
+				rows.push({l, n: hotkeys.length, incentive: await core.chain.meanIncentive(hotkeys)});
+			}
+			rows.sort((a, b) => a.n - b.n || a.incentive - b.incentive || a.l - b.l);
+			layer = rows[0]!.l;
+			if (!state.miner(hotkey)) state.addMiner(hotkey, layer, core.now());
+			layer = state.miner(hotkey)!.layer;
+			core.log(`orchestrator: registered ${hotkey} on layer ${layer}`);
+		}
+		return {hotkey, layer, message: miner ? 'Miner already registered' : 'Miner registered successfully', version: settings.version};
+	});
+
+	core.route('GET', '/orchestrator/is_registered', {auth: 'signed'}, ({miner}) => ({is_registered: Boolean(miner)}));
+
+	core.route('POST', '/storage/activations/random', {auth: 'miner', high: true}, async ({hotkey, miner}) => {
+		const m = miner!;
+		core.requirePhase(m, 'is_training');
+		const now = core.now();
+		const back = state.nextTask(m.layer, 'backward', hotkey);
+		const expires = settings.download_expires_s;
+		if (back) {
+			state.takeTask(back.id, hotkey, now);
+			return {...none(null), activation_uid: back.uid, activation_path: await core.presigner.getUrl(back.path, expires), direction: 'backward'};
+		}
+		if (m.layer !== last && state.held(hotkey) >= settings.cache_limit) return none('out_of_cache');
+		const fwd = m.layer > 0 ? state.nextTask(m.layer, 'forward', null) : undefined;
+		if (!fwd) return none('no_activation_found');
+		state.takeTask(fwd.id, hotkey, now);
+		const initial = m.layer === last ? state.sample(fwd.uid)?.initial_path : null;
+		return {
+			activation_uid: fwd.uid,
+			activation_path: await core.presigner.getUrl(fwd.path, expires),
+			direction: 'forward',
+			initial_activation: initial ? fwd.uid : null,
+			initial_activation_path: initial ? await core.presigner.getUrl(initial, expires) : null,
+			reason: null,
+		};
+	});
+
+	core.route('POST', '/orchestrator/miners/status', {auth: 'miner'}, async ({hotkey, miner, body}) => {
+		const m = miner!;
+		const req = parseBody(MinerStatusUpdate, body);
+		if (req.status === 'idle') return {message: 'Status updated'};
+		core.requirePhase(m, 'is_training');
+		if (!req.activation_uid || !req.activation_path) throw new HttpError(422, 'invalid request: activation_uid and activation_path are required');
+		const uid = req.activation_uid;
+		const key = toKey(req.activation_path, core.bucket);
+		const refusal = uploadRefusal(key, hotkey, m.layer);
+		if (refusal || !key.startsWith('activations/')) throw new HttpError(403, refusal ?? 'not an activation path');
+		if ((await core.presigner.size(key)) === null) throw new HttpError(400, `activation object not found in store: ${key}`);
+		publish(core, m, req.status, uid, key);
+		return {message: `Status updated to ${req.status}`};
+	});
+
+	core.route('POST', '/orchestrator/miners/report_loss', {auth: 'miner'}, ({hotkey, body}) => {
+		const req = parseBody(LossReportRequest, body);
+		const at = core.now();
+		state.recordLoss(hotkey, req.activation_uid, req.loss_value, at);
+		return {hotkey, activation_uid: req.activation_uid, loss_value: req.loss_value, timestamp: at / 1000, message: 'Loss reported successfully'};
+	});
+
+	core.route('GET', '/storage/activations/is_active', {auth: 'miner'}, ({query}) => {
+		const layer = Number(query.layer);
+		if (!Number.isInteger(layer) || !query.activation_uid) throw new HttpError(422, 'invalid request: layer and activation_uid are required');
+		return {is_active: state.isActive(layer, query.activation_uid)};
+	});
+
+	core.route('GET', '/orchestrator/request_learning_rate', {auth: 'miner'}, () => learningRate(settings, state.completedSamples()));
+}
+
+/** Records a finished forward/backward/initial and queues the next step of that sample. */
+function publish(core: Core, m: MinerRow, status: 'forward' | 'backward' | 'initial', uid: string, key: string): void {
+	const {state, settings} = core;
+	const last = settings.layers - 1;
+	const now = core.now();
+	const L = m.layer;
+	state.tx(() => {
+		if (status === 'initial') {
+			if (L !== 0) throw new HttpError(400, 'only layer 0 publishes initial activations');
+			state.upsertSample(uid, key, m.hotkey, now);
+			return;
+		}
+		if (status === 'forward') {
+			if (L === last) throw new HttpError(400, 'the last layer publishes backward, not forward');
+			if (L === 0) state.upsertSample(uid, null, m.hotkey, now);
+			else {
+				const task = state.heldTask(uid, L, 'forward', m.hotkey);
+				if (!task) throw new HttpError(400, 'activation is not being processed by this miner');
+				state.finishTask(task.id);
+			}
+			state.addCache(m.hotkey, uid, L, now);
+			state.addTask(uid, L + 1, 'forward', key, null, m.hotkey, now);
+			return;
+		}
+		// backward
+		if (L === last && L > 0) {
+			const task = state.heldTask(uid, L, 'forward', m.hotkey);
+			if (!task) throw new HttpError(400, 'activation is not being processed by this miner');
+			state.finishTask(task.id);
+		} else if (last === 0) {
+			if (state.sample(uid)?.created_by !== m.hotkey) throw new HttpError(400, 'sample was not started by this miner');
+		} else {
+			const task = state.heldTask(uid, L, 'backward', m.hotkey);
+			if (!task) throw new HttpError(400, 'activation is not being processed by this miner');
+			state.finishTask(task.id);
+			state.dropCache(m.hotkey, uid);
+		}
+		state.bump(m.hotkey, 'backwards');
+		if (L === 0) {
+			state.completeSample(uid);
+			return;
+		}
+		const owner = state.cacheOwner(uid, L - 1);
+		if (owner) state.addTask(uid, L - 1, 'backward', key, owner, m.hotkey, now);
+	});
+}
