@@ -21,7 +21,7 @@ export class MetagraphView implements ChainView {
 
 	private refresh(): Promise<void> {
 		if (this.pending) return this.pending;
-		this.pending = this.client
+		const read: Promise<void> = this.client
 			.hotkeys(this.netuid)
 			.then((list: string[]) => {
 				this.hotkeys = new Set(list);
@@ -30,7 +30,8 @@ export class MetagraphView implements ChainView {
 			.finally(() => {
 				this.pending = undefined;
 			});
-		return this.pending;
+		this.pending = read;
+		return read;
 	}
 
 	async isRegistered(hotkey: string): Promise<boolean> {

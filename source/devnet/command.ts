@@ -1,0 +1,138 @@
+// `iota-tui devnet`: chain, object store and orchestrator on 127.0.0.1 with one log; Ctrl+C
+// (SIGINT) or SIGTERM stops all three and exits 0. `--json` prints NDJSON events, among them
+// {"event": "devnet_ready", "chain": "ws://...", "store": "http://...", "orchestrator": "http://..."}.
+import {readFileSync, rmSync} from 'node:fs';
+import {Command, InvalidArgumentError, Option} from 'commander';
+import {UserError, errorMessage} from '../errors.js';
+import {canonicalJson, pyString} from '../orchestrator/canonical-json.js';
+import {defaultSettings, resolveSettings, type OrchestratorSettingsInput} from '../orchestrator/settings.js';
+import {defaultDataDir, startDevnet} from './devnet.js';
+
+const num = (kind: 'int' | 'float' | 'share') => (value: string): number => {
+	const n = Number(value);
+	if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('not a number.');
+	if (kind === 'int' && (!Number.isInteger(n) || n < 0)) throw new InvalidArgumentError('expected a whole number >= 0.');
+	if (kind === 'share' && (n < 0 || n > 1)) throw new InvalidArgumentError('expected a share between 0 and 1.');
+	if (kind === 'float' && n <= 0) throw new InvalidArgumentError('expected a number > 0.');
+	return n;
+};
+
+/** Flag name -> settings key, with the parser and help for each. */
+const SETTING_FLAGS: [flag: string, key: keyof ReturnType<typeof defaultSettings>, kind: 'int' | 'float' | 'share', help: string][] = [
+	['--layers <n>', 'layers', 'int', 'pipeline stages (layers) miners are spread over'],
+	['--batches-before-merging <n>', 'batches_before_merging', 'int', 'BATCHES_BEFORE_MERGING: backward passes a miner needs since the last merge before weights are collected'],
+	['--upload-threshold <share>', 'upload_threshold', 'share', 'share of miners with enough backward passes that starts weights_uploading'],
+	['--merge-threshold <share>', 'merge_threshold', 'share', "share of a layer's eligible miners that must submit weights to start merging"],
+	['--partitions-threshold <share>', 'partitions_threshold', 'share', 'share of sections that must be merged (strictly more) to return to training'],
+	['--phase-timeout <s>', 'phase_timeout_s', 'float', 'seconds before a layer stuck outside training is returned to training'],
+	['--activation-timeout <s>', 'activation_timeout_s', 'float', 'seconds before a handed-out activation goes back to the pool'],
+	['--cache-limit <n>', 'cache_limit', 'int', 'activations a miner may hold while awaiting their backward pass'],
+	['--rate-limit <per-s>', 'rate_limit_per_s', 'float', 'requests per second per hotkey per endpoint (429 beyond)'],
+	['--rate-limit-random <per-s>', 'rate_limit_random_per_s', 'float', 'requests per second per hotkey for /storage/activations/random'],
+	['--signature-skew <ms>', 'signature_max_skew_ms', 'int', 'largest Epistula timestamp skew accepted, in ms (stale requests get 401)'],
+];
+
+type DevnetFlags = {
+	headless?: boolean;
+	json?: boolean;
+	host: string;
+	port: number;
+	chainPort: number;
+	storePort: number;
+	dataDir: string;
+	reset?: boolean;
+	config?: string;
+	blockInterval?: number;
+} & Record<string, unknown>;
+
+export function addDevnetCommand(program: Command): void {
+	const d = defaultSettings();
+	const cmd = program
+		.command('devnet')
+		.description('run a local devnet: Subtensor chain with subnet 9, S3-compatible object store and the IOTA v1 orchestrator, all on 127.0.0.1')
+		.option('--headless', 'no interactive screen: log lines only (for CI and scripts)')
+		.option('--json', 'print NDJSON events (implies --headless); one line {"event": "devnet_ready", ...} once all three accept connections')
+		.option('--host <ip>', 'address all three listen on', '127.0.0.1')
+		.option('--port <n>', 'orchestrator HTTP port (0 = any free port)', num('int'), 8010)
+		.option('--chain-port <n>', 'chain WebSocket port (0 = any free port)', num('int'), 9944)
+		.option('--store-port <n>', 'object store HTTP port (0 = any free port)', num('int'), 9010)
+		.option('--data-dir <dir>', 'where orchestrator state (SQLite) and stored objects live', defaultDataDir())
+		.option('--reset', 'delete the data dir first (start from an empty orchestrator and store)')
+		.option('--config <file>', 'JSON file with orchestrator settings (snake_case keys as GET /orchestrator/settings shows); flags win')
+		.option('--block-interval <ms>', 'build an empty block this often so chain time moves', num('int'));
+	for (const [flag, key, kind, help] of SETTING_FLAGS) {
+		cmd.addOption(new Option(flag, `${help} (default ${String(d[key])})`).argParser(num(kind)));
+	}
+	cmd.addHelpText('after', '\nMiners reach the orchestrator at the printed URL; every request is Epistula-signed by a hotkey registered on subnet 9 of the devnet chain.\nStop with Ctrl+C (or SIGTERM): all three stop and the command exits 0. State in --data-dir survives restarts.');
+	cmd.action(async (flags: DevnetFlags) => runDevnet(flags));
+}
+
+function settingsFrom(flags: DevnetFlags): OrchestratorSettingsInput {
+	let fromFile: Record<string, unknown> = {};
+	if (flags.config) {
+		try {
+			fromFile = JSON.parse(readFileSync(flags.config, 'utf8')) as Record<string, unknown>;
+		} catch (error) {
+			throw new UserError(`cannot read --config ${flags.config}: ${errorMessage(error)}`, 2);
+		}
+	}
+	const merged: Record<string, unknown> = {...fromFile};
+	for (const [flag, key] of SETTING_FLAGS) {
+		const prop = flag.slice(2).split(' ')[0]!.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+		if (flags[prop] !== undefined) merged[key] = flags[prop];
+	}
+	try {
+		return resolveSettings(merged as OrchestratorSettingsInput);
+	} catch (error) {
+		throw new UserError(errorMessage(error), 2);
+	}
+}
+
+async function runDevnet(flags: DevnetFlags): Promise<void> {
+	const json = Boolean(flags.json);
+	const emit = (line: string) => process.stdout.write(`${line}\n`);
+	const log = (line: string) => (json ? emit(`{"event": "log", "line": ${pyString(line)}}`) : emit(line));
+	const settings = settingsFrom(flags);
+	if (flags.reset) rmSync(flags.dataDir, {recursive: true, force: true});
+	let devnet;
+	try {
+		devnet = await startDevnet({
+			dataDir: flags.dataDir,
+			host: flags.host,
+			port: flags.port,
+			chainPort: flags.chainPort,
+			storePort: flags.storePort,
+			blockIntervalMs: flags.blockInterval,
+			settings,
+			log,
+		});
+	} catch (error) {
+		if (error instanceof UserError) throw error;
+		throw new UserError(`devnet failed to start: ${errorMessage(error)}`);
+	}
+	if (json) {
+		emit(`{"event": "devnet_ready", "chain": ${pyString(devnet.chain)}, "store": ${pyString(devnet.store)}, "orchestrator": ${pyString(devnet.orchestrator)}}`);
+		emit(`{"event": "devnet_settings", "settings": ${canonicalJson(devnet.settings)}}`);
+	} else {
+		emit(`devnet ready (data in ${devnet.dataDir})`);
+		emit(`  chain         ${devnet.chain}  (netuid ${devnet.netuid})`);
+		emit(`  store         ${devnet.store}`);
+		emit(`  orchestrator  ${devnet.orchestrator}  (${devnet.settings.layers} layers, BATCHES_BEFORE_MERGING ${devnet.settings.batches_before_merging})`);
+		emit('Press Ctrl+C to stop.');
+	}
+	await new Promise<void>(resolve => {
+		let stopping = false;
+		const stop = (signal: string) => {
+			if (stopping) return;
+			stopping = true;
+			log(`devnet: ${signal}, stopping`);
+			void devnet.close().finally(() => {
+				if (json) emit('{"event": "devnet_stopped"}');
+				resolve();
+			});
+		};
+		process.once('SIGINT', () => stop('SIGINT'));
+		process.once('SIGTERM', () => stop('SIGTERM'));
+	});
+	process.exit(0);
+}
