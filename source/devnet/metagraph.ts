@@ -23,7 +23,7 @@ export class MetagraphView implements ChainView {
 		if (this.pending) return this.pending;
 		const read: Promise<void> = this.client
 			.hotkeys(this.netuid)
-			.then((list: string[]) => {
+			.then(list => {
 				this.hotkeys = new Set(list);
 				this.readAt = Date.now();
 			})
@@ -43,8 +43,7 @@ export class MetagraphView implements ChainView {
 		if (hotkeys.length === 0) return 0;
 		let sum = 0;
 		for (const hk of hotkeys) {
-			const n = (await this.client.neuron(this.netuid, hk)) as {incentive?: number | bigint} | null;
-			sum += Number(n?.incentive ?? 0);
+			sum += (await this.client.neuron(this.netuid, hk)).incentive ?? 0;
 		}
 		return sum / hotkeys.length;
 	}
