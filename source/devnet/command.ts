@@ -108,6 +108,8 @@ async function runDevnet(flags: DevnetFlags): Promise<void> {
 		});
 	} catch (error) {
 		if (error instanceof UserError) throw error;
+		const inUse = /EADDRINUSE.*:(\d+)/.exec(errorMessage(error));
+		if (inUse) throw new UserError(`devnet failed to start: port ${inUse[1]} is in use (pick another with --port/--chain-port/--store-port, or 0 for any free port)`);
 		throw new UserError(`devnet failed to start: ${errorMessage(error)}`);
 	}
 	if (json) {
