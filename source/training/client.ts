@@ -49,7 +49,12 @@ export class TrainerClient extends EventEmitter {
 		};
 		worker.on('error', fail);
 		worker.on('exit', code => fail(new Error(`training worker exited with code ${code}`)));
-		this.info = await this.call({op: 'init', options: this.options});
+		try {
+			this.info = await this.call({op: 'init', options: this.options});
+		} catch (error) {
+			await this.close();
+			throw error;
+		}
 	}
 
 	/** Listens for worker crashes (uncaught error or exit); the error says what happened. */

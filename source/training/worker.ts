@@ -47,9 +47,9 @@ async function handle(m: Envelope): Promise<unknown> {
 		case 'drop': need().drop(m.key); return {};
 		case 'stats': return {...need().stats(), rssBytes: process.memoryUsage().rss};
 		case 'crashForTest':
-			// Throw outside the request chain so the thread dies like a real crash would.
-			setTimeout(() => { throw new Error('worker crash requested by test'); });
-			return {};
+			// Throw outside the request chain, with this request still open, so the thread dies like a real crash.
+			setImmediate(() => { throw new Error('worker crash requested by test'); });
+			return new Promise(() => {});
 	}
 }
 
