@@ -46,11 +46,18 @@ export type ChainClient = {
 export async function connectChain(url: string, timeoutMs = 15_000): Promise<ChainClient> {
 	const provider = new WsProvider(url, false);
 	let api: ApiPromise;
+	// A refused connection shows up only as an 'error' event: fail on the first one.
+	let onError: () => void = () => {};
+	const failed = new Promise<never>((_, reject) => {
+		onError = () => reject(new Error('connection refused or closed'));
+	});
+	const off = provider.on('error', () => onError());
 	try {
-		await withTimeout(provider.connect(), timeoutMs);
-		await withTimeout(provider.isReady, timeoutMs);
-		api = await withTimeout(ApiPromise.create({provider, noInitWarn: true, throwOnConnect: true}), timeoutMs);
+		await withTimeout(Promise.race([provider.connect().then(() => provider.isReady), failed]), timeoutMs);
+		api = await withTimeout(Promise.race([ApiPromise.create({provider, noInitWarn: true, throwOnConnect: true}), failed]), timeoutMs);
+		off();
 	} catch (error) {
+		off();
 		await provider.disconnect().catch(() => {});
 		throw new UserError(`cannot reach the chain at ${url} (${errorMessage(error)}): is it running? Start a local one with \`iota-tui chain\` or pick another --network`);
 	}

@@ -1,18 +1,12 @@
 // Finds the raw Subtensor chain spec: --chain-spec, then IOTA_CHAIN_SPEC, then ../shared/chain/.
 import {existsSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
-import {dirname, resolve} from 'node:path';
-import {fileURLToPath} from 'node:url';
+import {resolve} from 'node:path';
+import {packageRoot} from '../paths.js';
 import {UserError} from '../errors.js';
 
 const SPEC_NAME = 'subtensor-raonet.json';
 
-// The package root: two levels above this file in source/ and in dist/source/.
-function packageRoot(): string {
-	let dir = dirname(fileURLToPath(import.meta.url));
-	while (!existsSync(resolve(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-	return dir;
-}
 
 export function specCandidates(flag?: string, env = process.env.IOTA_CHAIN_SPEC): string[] {
 	if (flag) return [resolve(flag)];

@@ -1,0 +1,80 @@
+// Effects of the setup flow: wallet files and the chain. Returns events for the setup reducer.
+import {mnemonicValidate} from '@polkadot/util-crypto';
+import {connectChain, type ChainClient} from '../chain/client.js';
+import {resolveNetwork} from '../chain/networks.js';
+import {errorMessage} from '../errors.js';
+import {newMnemonic} from '../wallet/keys.js';
+import {createWallet, loadColdkeyPair, readColdkeyPub, readHotkey, type WalletRef} from '../wallet/wallet.js';
+import type {ChainInfo, SetupEffect, SetupEvent} from './setup-state.js';
+
+export type SetupServices = {
+	newMnemonic(): string;
+	validMnemonic(mnemonic: string): boolean;
+	run(effect: SetupEffect): Promise<SetupEvent>;
+	close(): Promise<void>;
+};
+
+export type SetupContext = {wallet: WalletRef; netuid: number; devnetUrl?: string; saveNetwork?: (network: string) => void; progress?: (what: string) => void};
+
+export function makeSetupServices(ctx: SetupContext): SetupServices {
+	let client: ChainClient | null = null;
+	const connect = async (network: string) => {
+		const {url} = resolveNetwork(network, ctx.devnetUrl);
+		if (client && client.url !== url) await client.close();
+		if (!client || client.url !== url) client = await connectChain(url);
+		return client;
+	};
+
+	async function inspect(network: string): Promise<ChainInfo> {
+		const chain = await connect(network);
+		const coldkey = (await readColdkeyPub(ctx.wallet)).ss58Address;
+		const hotkey = (await readHotkey(ctx.wallet)).ss58Address!;
+		const devnet = await chain.isDevnet();
+		let [balance, burn] = await Promise.all([chain.balance(coldkey), chain.burn(ctx.netuid)]);
+		if (devnet && balance < burn * 2n) {
+			ctx.progress?.('funding the coldkey from the devnet faucet');
+			await chain.fundFromFaucet(coldkey);
+			balance = await chain.balance(coldkey);
+		}
+		const [uid, open] = await Promise.all([chain.getUid(ctx.netuid, hotkey), chain.registrationOpen(ctx.netuid)]);
+		ctx.saveNetwork?.(network);
+		return {url: chain.url, devnet, balance, burn, uid, open};
+	}
+
+	return {
+		newMnemonic: () => newMnemonic(12),
+		validMnemonic: m => {
+			const words = m.trim().split(/\s+/);
+			return [12, 15, 18, 21, 24].includes(words.length) && mnemonicValidate(words.join(' '));
+		},
+		async run(effect) {
+			try {
+				switch (effect.kind) {
+					case 'write-wallet': {
+						const made = await createWallet({...ctx.wallet, password: effect.password, coldkeyMnemonic: effect.mnemonic, hotkeyMnemonic: newMnemonic(12)});
+						return {type: 'wallet-written', coldkey: made.coldkey, hotkey: made.hotkey};
+					}
+					case 'create-hotkey': {
+						const made = await createWallet({...ctx.wallet, password: '', hotkeyMnemonic: newMnemonic(12), reuseColdkey: true});
+						return {type: 'wallet-written', coldkey: made.coldkey, hotkey: made.hotkey};
+					}
+					case 'inspect':
+						return {type: 'chain-info', chain: await inspect(effect.network)};
+					case 'register': {
+						const coldkey = await loadColdkeyPair(ctx.wallet, effect.password);
+						const chain = await connect(effect.network);
+						const hotkey = (await readHotkey(ctx.wallet)).ss58Address!;
+						const result = await chain.burnedRegister(coldkey, hotkey, ctx.netuid);
+						return {type: 'registered', uid: result.uid, alreadyRegistered: result.alreadyRegistered};
+					}
+				}
+			} catch (error) {
+				return {type: 'failed', message: errorMessage(error)};
+			}
+		},
+		async close() {
+			await client?.close();
+			client = null;
+		},
+	};
+}

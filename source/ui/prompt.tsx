@@ -1,0 +1,50 @@
+// One-question Ink prompts and a spinner for plain commands. They refuse to run without a TTY,
+// so automation never hangs waiting for input.
+import React from 'react';
+import {render, Box, Text} from 'ink';
+import {ConfirmInput, PasswordInput, Spinner, TextInput} from '@inkjs/ui';
+import {UsageError} from '../errors.js';
+
+export const interactive = () => Boolean(process.stdin.isTTY && process.stdout.isTTY);
+
+function ask<T>(missing: string, view: (done: (value: T) => void) => React.ReactElement): Promise<T> {
+	if (!interactive()) return Promise.reject(new UsageError(`no terminal to ask on: ${missing}`));
+	return new Promise<T>(resolve => {
+		let result: T;
+		const app = render(view(value => {
+			result = value;
+			app.unmount();
+		}));
+		void app.waitUntilExit().then(() => resolve(result));
+	});
+}
+
+export const promptPassword = (label: string, missing: string) =>
+	ask<string>(missing, done => (
+		<Box><Text>{label} </Text><PasswordInput onSubmit={done} /></Box>
+	));
+
+export const promptText = (label: string, missing: string, hidden = false) =>
+	ask<string>(missing, done => (
+		<Box><Text>{label} </Text>{hidden ? <PasswordInput onSubmit={done} /> : <TextInput onSubmit={done} />}</Box>
+	));
+
+export const promptConfirm = (label: string, missing: string) =>
+	ask<boolean>(missing, done => (
+		<Box><Text>{label} </Text><ConfirmInput onConfirm={() => done(true)} onCancel={() => done(false)} /></Box>
+	));
+
+// Shows a spinner while work runs (a plain line without a TTY); stderr keeps stdout clean for --json.
+export async function withSpinner<T>(label: string, work: () => Promise<T>): Promise<T> {
+	if (!process.stderr.isTTY) {
+		process.stderr.write(`${label}…\n`);
+		return work();
+	}
+	const app = render(<Spinner label={`${label}…`} />, {stdout: process.stderr as unknown as NodeJS.WriteStream, exitOnCtrlC: false, patchConsole: false});
+	try {
+		return await work();
+	} finally {
+		app.clear();
+		app.unmount();
+	}
+}
