@@ -1,22 +1,14 @@
-// Pieces every command shares: config, wallet options, passwords, output.
+// Pieces every command's work shares: config, wallet names, passwords, output.
+export type {WalletOptions} from './cli-options.js';
 import {readFile} from 'node:fs/promises';
-import {Option, type Command} from 'commander';
+import type {Command} from 'commander';
+import type {WalletOptions} from './cli-options.js';
 import {loadConfig, type ConfigStore} from './config.js';
 import {UsageError, UserError} from './errors.js';
-import {interactive, promptPassword} from './ui/prompt.js';
 import type {WalletRef} from './wallet/wallet.js';
 
-export type WalletOptions = {walletPath?: string; wallet?: string; hotkey?: string};
+
 export type GlobalOptions = {theme?: string; configDir?: string};
-
-export function addWalletOptions(cmd: Command): Command {
-	return cmd
-		.option('--wallet-path <dir>', 'folder holding wallets (default: config walletPath, ~/.bittensor/wallets)')
-		.option('-w, --wallet <name>', 'wallet name (default: config wallet, "default")')
-		.option('-k, --hotkey <name>', 'hotkey name (default: config hotkey, "default")');
-}
-
-export const passwordOption = () => new Option('--password-file <file>', 'read the coldkey password from this file (first line)');
 
 export function globals(cmd: Command): GlobalOptions {
 	return cmd.optsWithGlobals() as GlobalOptions;
@@ -69,4 +61,5 @@ export async function newPassword(opts: {passwordFile?: string}): Promise<string
 
 export const printJson = (value: unknown) => process.stdout.write(`${JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
 
-export {interactive};
+export const interactive = () => Boolean(process.stdin.isTTY && process.stdout.isTTY);
+const promptPassword = async (label: string, missing: string) => (await import('./ui/prompt.js')).promptPassword(label, missing);

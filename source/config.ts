@@ -5,7 +5,7 @@ import {readFileSync, existsSync} from 'node:fs';
 import {join} from 'node:path';
 import {z} from 'zod';
 import {UserError} from './errors.js';
-import {DEFAULT_WALLET_PATH} from './wallet/wallet.js';
+import {DEFAULT_WALLET_PATH} from './paths.js';
 
 export const configSchema = z.object({
 	network: z.string().min(1).default('devnet'),
@@ -36,9 +36,8 @@ function describeIssue(file: string, issue: z.core.$ZodIssue): string {
 
 export type ConfigStore = {path: string; values: Config; has(key: keyof Config): boolean; set<K extends keyof Config>(key: K, value: Config[K]): void};
 
-export function loadConfig(cwd = configDir()): ConfigStore {
-	const conf = new Conf<Record<string, unknown>>({projectName: 'iota-tui', projectSuffix: '', ...(cwd ? {cwd} : {}), clearInvalidConfig: false});
-	const file = conf.path;
+export function loadConfig(cwd = configDir() ?? defaultConfigDir()): ConfigStore {
+	const file = join(cwd, 'config.json');
 	let raw: unknown = {};
 	if (existsSync(file)) {
 		const text = readFileSync(file, 'utf8');
@@ -50,6 +49,8 @@ export function loadConfig(cwd = configDir()): ConfigStore {
 	}
 	const parsed = configSchema.safeParse(raw);
 	if (!parsed.success) throw new UserError(describeIssue(file, parsed.error.issues[0]!));
+	// conf reads the file itself; only after our check, so its own errors never reach the user.
+	const conf = new Conf<Record<string, unknown>>({projectName: 'iota-tui', projectSuffix: '', cwd, clearInvalidConfig: false});
 	return {
 		path: file,
 		values: parsed.data,

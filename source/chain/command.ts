@@ -1,110 +1,11 @@
-// `iota-tui chain`, `register` and `status`.
+// `iota-tui chain`, `register` and `status`: definitions only; the work loads on use.
 import {Option, type Command} from 'commander';
-import {addWalletOptions, config, interactive, passwordOption, printJson, readPassword, walletRef, type WalletOptions} from '../cli-common.js';
-import {UsageError, UserError} from '../errors.js';
-import {promptConfirm, withSpinner} from '../ui/prompt.js';
-import {loadColdkeyPair, readColdkeyPub, readHotkey} from '../wallet/wallet.js';
-import {connectChain, formatTao} from './client.js';
-import {startDevChain} from './devchain.js';
-import {resolveNetwork} from './networks.js';
+import {addWalletOptions, passwordOption} from '../cli-options.js';
+import type {RegisterOptions} from './actions.js';
 
-type NetOptions = {network?: string; netuid?: string};
-
+const actions = () => import('./actions.js');
 const networkOption = () => new Option('-n, --network <name|url>', 'devnet (local), test, finney or a ws:// URL (default: config network)');
 const netuidOption = () => new Option('--netuid <n>', 'subnet (default: config netuid, 9)');
-
-function target(cmd: Command, opts: NetOptions) {
-	const cfg = config(cmd);
-	const network = resolveNetwork(opts.network ?? cfg.values.network, cfg.values.endpoints.devnet);
-	const netuid = opts.netuid === undefined ? cfg.values.netuid : Number(opts.netuid);
-	if (!Number.isInteger(netuid) || netuid < 0 || netuid > 65535) throw new UsageError('--netuid must be an integer 0-65535');
-	return {cfg, network, netuid};
-}
-
-async function runChain(opts: {port: string; host: string; chainSpec?: string; blockTime: string; json?: boolean}) {
-	const port = Number(opts.port);
-	if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0-65535');
-	const blockIntervalMs = Number(opts.blockTime) * 1000;
-	const log = (line: string) => process.stderr.write(`${line}\n`);
-	const chain = await startDevChain({port, host: opts.host, specPath: opts.chainSpec, blockIntervalMs, log});
-	if (opts.json) printJson({event: 'chain_ready', chain: chain.url, netuid: chain.netuid});
-	else process.stdout.write(`local Subtensor chain ready at ${chain.url} (subnet ${chain.netuid}, faucet and sudo: //Alice). Ctrl+C stops it.\n`);
-	await new Promise<void>(resolve => {
-		process.once('SIGINT', resolve);
-		process.once('SIGTERM', resolve);
-	});
-	await chain.close();
-	if (!opts.json) process.stdout.write('chain stopped\n');
-}
-
-type RegisterOptions = WalletOptions & NetOptions & {passwordFile?: string; yes?: boolean; json?: boolean; faucet: boolean};
-
-async function register(cmd: Command, opts: RegisterOptions) {
-	const {cfg, network, netuid} = target(cmd, opts);
-	const ref = walletRef(opts, cfg);
-	const coldkeyAddress = (await readColdkeyPub(ref)).ss58Address;
-	const hotkey = (await readHotkey(ref)).ss58Address!;
-	const chain = await connectChain(network.url);
-	try {
-		const existing = await chain.getUid(netuid, hotkey);
-		if (existing !== null) return done({uid: existing, alreadyRegistered: true});
-		if (!(await chain.subnetExists(netuid))) throw new UserError(`subnet ${netuid} does not exist on ${network.url}`);
-		const burn = await chain.burn(netuid);
-		let balance = await chain.balance(coldkeyAddress);
-		const devnet = await chain.isDevnet();
-		if (devnet && opts.faucet && balance < burn * 2n) {
-			await withSpinner('funding the coldkey from the devnet faucet', () => chain.fundFromFaucet(coldkeyAddress));
-			balance = await chain.balance(coldkeyAddress);
-		}
-		if (!opts.json) {
-			process.stderr.write(`network ${network.name} (${network.url})${devnet ? ' [local devnet]' : ''}\ncoldkey ${coldkeyAddress} balance ${formatTao(balance)}\nhotkey  ${hotkey}\nburn cost on subnet ${netuid}: ${formatTao(burn)}\n`);
-		}
-		if (!opts.yes) {
-			if (!interactive()) throw new UsageError(`registering burns ${formatTao(burn)}: pass --yes to confirm without a terminal`);
-			if (!(await promptConfirm(`Burn ${formatTao(burn)} to register on subnet ${netuid}?`, 'pass --yes'))) throw new UserError('registration cancelled');
-		}
-		const password = await readPassword(opts, 'Coldkey password');
-		const coldkey = await withSpinner('unlocking the coldkey', () => loadColdkeyPair(ref, password));
-		const result = await withSpinner(`registering on subnet ${netuid}`, () => chain.burnedRegister(coldkey, hotkey, netuid));
-		return done(result);
-	} finally {
-		await chain.close();
-	}
-
-	function done(r: {uid: number; alreadyRegistered: boolean}) {
-		if (opts.json) printJson({hotkey, netuid, uid: r.uid, already_registered: r.alreadyRegistered, network: network.url});
-		else process.stdout.write(`${r.alreadyRegistered ? 'already registered' : 'registered'} on subnet ${netuid}: uid ${r.uid}\n`);
-	}
-}
-
-async function status(cmd: Command, opts: WalletOptions & NetOptions & {json?: boolean}) {
-	const {cfg, network, netuid} = target(cmd, opts);
-	const ref = walletRef(opts, cfg);
-	const hotkey = (await readHotkey(ref)).ss58Address!;
-	const coldkey = await readColdkeyPub(ref).then(p => p.ss58Address, () => null);
-	const chain = await connectChain(network.url);
-	try {
-		const [neuron, burn, balance, devnet] = await Promise.all([
-			chain.neuron(netuid, hotkey), chain.burn(netuid), coldkey ? chain.balance(coldkey) : Promise.resolve(null), chain.isDevnet(),
-		]);
-		const out = {...neuron, network: network.url, devnet, coldkey, coldkey_balance: balance?.toString() ?? null, burn: burn.toString()};
-		if (opts.json) {
-			printJson(out);
-			return;
-		}
-		const lines: [string, unknown][] = [
-			['network', `${network.name} ${network.url}${devnet ? ' [local devnet]' : ''}`], ['hotkey', hotkey], ['coldkey', coldkey ?? '(no coldkeypub.txt)'],
-			['balance', balance === null ? '-' : formatTao(balance)], ['subnet', netuid], ['registered', neuron.registered ? `yes, uid ${neuron.uid}` : 'no'],
-			['burn cost', formatTao(burn)], ['stake', `${formatTao(BigInt(neuron.stake))} (alpha)`], ['incentive', neuron.incentive], ['emission', neuron.emission],
-			['trust', neuron.trust], ['consensus', neuron.consensus], ['last update', neuron.lastUpdate], ['axon', neuron.axon ? `${neuron.axon.ip}:${neuron.axon.port}` : '-'],
-			['block', neuron.block],
-		];
-		for (const [k, v] of lines) process.stdout.write(`${k.padEnd(11)} ${v ?? '-'}\n`);
-		if (!neuron.registered) process.stdout.write('next: `iota-tui register` registers this hotkey\n');
-	} finally {
-		await chain.close();
-	}
-}
 
 export function addChainCommands(program: Command): void {
 	program
@@ -115,7 +16,7 @@ export function addChainCommands(program: Command): void {
 		.option('--chain-spec <file>', 'raw chain spec (default: $IOTA_CHAIN_SPEC, then ../shared/chain/subtensor-raonet.json)')
 		.option('--block-time <seconds>', 'build an empty block this often (0: only on transactions)', '12')
 		.option('--json', 'print a JSON line when ready')
-		.action(runChain);
+		.action(async opts => (await actions()).runChain(opts));
 	addWalletOptions(program.command('register'))
 		.description('register the hotkey on the subnet by burning TAO (devnet: funded from the faucet first)')
 		.addOption(networkOption())
@@ -124,13 +25,13 @@ export function addChainCommands(program: Command): void {
 		.option('-y, --yes', 'do not ask for confirmation')
 		.option('--no-faucet', 'on the devnet, do not top up the coldkey from the faucet')
 		.option('--json', 'print the result as JSON')
-		.action(async (opts: RegisterOptions, cmd: Command) => register(cmd, opts));
+		.action(async (opts: RegisterOptions, cmd: Command) => (await actions()).register(cmd, opts));
 	addWalletOptions(program.command('status'))
 		.description("show the hotkey's neuron: uid, stake, incentive, emission, trust, axon")
 		.addOption(networkOption())
 		.addOption(netuidOption())
 		.option('--json', 'print one JSON object')
 		.action(async (opts, cmd: Command) => {
-			await status(cmd, opts);
+			await (await actions()).status(cmd, opts);
 		});
 }

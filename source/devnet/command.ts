@@ -6,7 +6,8 @@ import {Command, InvalidArgumentError, Option} from 'commander';
 import {UserError, errorMessage} from '../errors.js';
 import {canonicalJson, pyString} from '../orchestrator/canonical-json.js';
 import {defaultSettings, resolveSettings, type OrchestratorSettingsInput} from '../orchestrator/settings.js';
-import {defaultDataDir, startDevnet} from './devnet.js';
+import {defaultDataDir} from '../paths.js';
+import type {Devnet} from './devnet.js';
 
 const num = (kind: 'int' | 'float' | 'share') => (value: string): number => {
 	const n = Number(value);
@@ -96,7 +97,7 @@ async function runDevnet(flags: DevnetFlags): Promise<void> {
 	if (flags.reset) rmSync(flags.dataDir, {recursive: true, force: true});
 	let devnet;
 	try {
-		devnet = await startDevnet({
+		devnet = await (await import('./devnet.js')).startDevnet({
 			dataDir: flags.dataDir,
 			host: flags.host,
 			port: flags.port,

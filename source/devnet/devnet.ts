@@ -1,7 +1,6 @@
 // The whole devnet on 127.0.0.1: the Subtensor chain (subnet 9), the object store and the
 // orchestrator, with state under one data dir. Used by `iota-tui devnet`, tests and the miner.
 import {mkdirSync} from 'node:fs';
-import {homedir} from 'node:os';
 import {join} from 'node:path';
 import type {OrchestratorSettings, OrchestratorSettingsInput} from '../orchestrator/settings.js';
 import type {ChainView} from './chain-view.js';
@@ -39,7 +38,9 @@ export interface Devnet {
 	close(): Promise<void>;
 }
 
-export const defaultDataDir = (): string => join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'iota-tui', 'devnet');
+import {defaultDataDir} from '../paths.js';
+
+export {defaultDataDir};
 
 export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
 	const log = opts.log ?? (() => {});

@@ -5,7 +5,7 @@ import {render, Box, Text} from 'ink';
 import {ConfirmInput, PasswordInput, Spinner, TextInput} from '@inkjs/ui';
 import {UsageError} from '../errors.js';
 
-export const interactive = () => Boolean(process.stdin.isTTY && process.stdout.isTTY);
+import {interactive} from '../cli-common.js';
 
 function ask<T>(missing: string, view: (done: (value: T) => void) => React.ReactElement): Promise<T> {
 	if (!interactive()) return Promise.reject(new UsageError(`no terminal to ask on: ${missing}`));

@@ -1,13 +1,12 @@
 // A btcli-compatible wallet tree: <root>/<wallet>/{coldkey, coldkeypub.txt, hotkeys/<hk>, hotkeys/<hk>pub.txt}.
 import {mkdir, readFile, readdir, writeFile, stat, chmod, rename} from 'node:fs/promises';
-import {homedir} from 'node:os';
 import {join} from 'node:path';
 import type {KeyringPair} from '@polkadot/keyring/types';
 import {UserError, errorMessage} from '../errors.js';
 import {decrypt, encrypt, detectKeyFile} from './keyfile.js';
 import {keyDataFromMnemonic, pairFromKeyData, publicPart, ready, type KeyData, type PublicKeyData} from './keys.js';
 
-export const DEFAULT_WALLET_PATH = join(homedir(), '.bittensor', 'wallets');
+export {DEFAULT_WALLET_PATH} from '../paths.js';
 
 export type WalletRef = {path: string; name: string; hotkey: string};
 

@@ -1,0 +1,105 @@
+// What `iota-tui chain`, `register` and `status` do (loaded only when one of them runs).
+import type {Command} from 'commander';
+import {config, interactive, printJson, readPassword, walletRef, type WalletOptions} from '../cli-common.js';
+import {UsageError, UserError} from '../errors.js';
+import {promptConfirm, withSpinner} from '../ui/prompt.js';
+import {loadColdkeyPair, readColdkeyPub, readHotkey} from '../wallet/wallet.js';
+import {connectChain, formatTao} from './client.js';
+import {startDevChain} from './devchain.js';
+import {resolveNetwork} from './networks.js';
+
+export type NetOptions = {network?: string; netuid?: string};
+
+
+function target(cmd: Command, opts: NetOptions) {
+	const cfg = config(cmd);
+	const network = resolveNetwork(opts.network ?? cfg.values.network, cfg.values.endpoints.devnet);
+	const netuid = opts.netuid === undefined ? cfg.values.netuid : Number(opts.netuid);
+	if (!Number.isInteger(netuid) || netuid < 0 || netuid > 65535) throw new UsageError('--netuid must be an integer 0-65535');
+	return {cfg, network, netuid};
+}
+
+export async function runChain(opts: {port: string; host: string; chainSpec?: string; blockTime: string; json?: boolean}) {
+	const port = Number(opts.port);
+	if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0-65535');
+	const blockIntervalMs = Number(opts.blockTime) * 1000;
+	const log = (line: string) => process.stderr.write(`${line}\n`);
+	const chain = await startDevChain({port, host: opts.host, specPath: opts.chainSpec, blockIntervalMs, log});
+	if (opts.json) printJson({event: 'chain_ready', chain: chain.url, netuid: chain.netuid});
+	else process.stdout.write(`local Subtensor chain ready at ${chain.url} (subnet ${chain.netuid}, faucet and sudo: //Alice). Ctrl+C stops it.\n`);
+	await new Promise<void>(resolve => {
+		process.once('SIGINT', resolve);
+		process.once('SIGTERM', resolve);
+	});
+	await chain.close();
+	if (!opts.json) process.stdout.write('chain stopped\n');
+}
+
+export type RegisterOptions = WalletOptions & NetOptions & {passwordFile?: string; yes?: boolean; json?: boolean; faucet: boolean};
+
+export async function register(cmd: Command, opts: RegisterOptions) {
+	const {cfg, network, netuid} = target(cmd, opts);
+	const ref = walletRef(opts, cfg);
+	const coldkeyAddress = (await readColdkeyPub(ref)).ss58Address;
+	const hotkey = (await readHotkey(ref)).ss58Address!;
+	const chain = await connectChain(network.url);
+	try {
+		const existing = await chain.getUid(netuid, hotkey);
+		if (existing !== null) return done({uid: existing, alreadyRegistered: true});
+		if (!(await chain.subnetExists(netuid))) throw new UserError(`subnet ${netuid} does not exist on ${network.url}`);
+		const burn = await chain.burn(netuid);
+		let balance = await chain.balance(coldkeyAddress);
+		const devnet = await chain.isDevnet();
+		if (devnet && opts.faucet && balance < burn * 2n) {
+			await withSpinner('funding the coldkey from the devnet faucet', () => chain.fundFromFaucet(coldkeyAddress));
+			balance = await chain.balance(coldkeyAddress);
+		}
+		if (!opts.json) {
+			process.stderr.write(`network ${network.name} (${network.url})${devnet ? ' [local devnet]' : ''}\ncoldkey ${coldkeyAddress} balance ${formatTao(balance)}\nhotkey  ${hotkey}\nburn cost on subnet ${netuid}: ${formatTao(burn)}\n`);
+		}
+		if (!opts.yes) {
+			if (!interactive()) throw new UsageError(`registering burns ${formatTao(burn)}: pass --yes to confirm without a terminal`);
+			if (!(await promptConfirm(`Burn ${formatTao(burn)} to register on subnet ${netuid}?`, 'pass --yes'))) throw new UserError('registration cancelled');
+		}
+		const password = await readPassword(opts, 'Coldkey password');
+		const coldkey = await withSpinner('unlocking the coldkey', () => loadColdkeyPair(ref, password));
+		const result = await withSpinner(`registering on subnet ${netuid}`, () => chain.burnedRegister(coldkey, hotkey, netuid));
+		return done(result);
+	} finally {
+		await chain.close();
+	}
+
+	function done(r: {uid: number; alreadyRegistered: boolean}) {
+		if (opts.json) printJson({hotkey, netuid, uid: r.uid, already_registered: r.alreadyRegistered, network: network.url});
+		else process.stdout.write(`${r.alreadyRegistered ? 'already registered' : 'registered'} on subnet ${netuid}: uid ${r.uid}\n`);
+	}
+}
+
+export async function status(cmd: Command, opts: WalletOptions & NetOptions & {json?: boolean}) {
+	const {cfg, network, netuid} = target(cmd, opts);
+	const ref = walletRef(opts, cfg);
+	const hotkey = (await readHotkey(ref)).ss58Address!;
+	const coldkey = await readColdkeyPub(ref).then(p => p.ss58Address, () => null);
+	const chain = await connectChain(network.url);
+	try {
+		const [neuron, burn, balance, devnet] = await Promise.all([
+			chain.neuron(netuid, hotkey), chain.burn(netuid), coldkey ? chain.balance(coldkey) : Promise.resolve(null), chain.isDevnet(),
+		]);
+		const out = {...neuron, network: network.url, devnet, coldkey, coldkey_balance: balance?.toString() ?? null, burn: burn.toString()};
+		if (opts.json) {
+			printJson(out);
+			return;
+		}
+		const lines: [string, unknown][] = [
+			['network', `${network.name} ${network.url}${devnet ? ' [local devnet]' : ''}`], ['hotkey', hotkey], ['coldkey', coldkey ?? '(no coldkeypub.txt)'],
+			['balance', balance === null ? '-' : formatTao(balance)], ['subnet', netuid], ['registered', neuron.registered ? `yes, uid ${neuron.uid}` : 'no'],
+			['burn cost', formatTao(burn)], ['stake', `${formatTao(BigInt(neuron.stake))} (alpha)`], ['incentive', neuron.incentive], ['emission', neuron.emission],
+			['trust', neuron.trust], ['consensus', neuron.consensus], ['last update', neuron.lastUpdate], ['axon', neuron.axon ? `${neuron.axon.ip}:${neuron.axon.port}` : '-'],
+			['block', neuron.block],
+		];
+		for (const [k, v] of lines) process.stdout.write(`${k.padEnd(11)} ${v ?? '-'}\n`);
+		if (!neuron.registered) process.stdout.write('next: `iota-tui register` registers this hotkey\n');
+	} finally {
+		await chain.close();
+	}
+}

@@ -1,0 +1,42 @@
+// `iota-tui` with no command: the interactive first-run setup, or what is missing without a TTY.
+import React from 'react';
+import type {Command} from 'commander';
+import {render} from 'ink';
+import {config, globals, interactive, walletRef} from '../cli-common.js';
+import {UsageError, UserError} from '../errors.js';
+import {makeSetupServices} from '../miner/setup-services.js';
+import {readColdkeyPub, readHotkey, walletExists} from '../wallet/wallet.js';
+import {loadTheme, ThemeContext} from './theme.js';
+import {Wizard} from './Wizard.js';
+
+export async function runSetup(cmd: Command, opts: {walletPath?: string; wallet?: string; hotkey?: string; netuid?: string}) {
+	if (cmd.args.length > 0) throw new UsageError(`unknown command '${cmd.args[0]}' (see iota-tui --help)`);
+	const cfg = config(cmd);
+	const ref = walletRef(opts, cfg);
+	const theme = loadTheme(globals(cmd).theme ?? cfg.values.theme);
+	const present = await walletExists(ref);
+	if (!interactive()) {
+		const missing = !present.coldkey
+			? `no wallet "${ref.name}" in ${ref.path}: run \`iota-tui wallet create --password-file FILE --no-prompt\``
+			: !present.hotkey
+				? `no hotkey "${ref.hotkey}": run \`iota-tui wallet create --wallet ${ref.name} --hotkey ${ref.hotkey} --no-prompt\``
+				: `wallet ready: run \`iota-tui register --password-file FILE --yes\` then \`iota-tui status\``;
+		throw new UserError(`no terminal for the interactive setup; ${missing} (see --help)`, 2);
+	}
+	const netuid = opts.netuid === undefined ? cfg.values.netuid : Number(opts.netuid);
+	const info = {
+		wallet: ref.name, hotkey: ref.hotkey, walletPath: ref.path, netuid, hasColdkey: present.coldkey, hasHotkey: present.hotkey,
+		coldkeyAddress: present.coldkey ? await readColdkeyPub(ref).then(p => p.ss58Address, () => null) : null,
+		hotkeyAddress: present.hotkey ? await readHotkey(ref).then(p => p.ss58Address ?? null, () => null) : null,
+		network: cfg.has('network') ? cfg.values.network : null,
+	};
+	const services = makeSetupServices({wallet: ref, netuid, devnetUrl: cfg.values.endpoints.devnet, saveNetwork: n => cfg.set('network', n)});
+	const app = render(
+		<ThemeContext.Provider value={theme}>
+			<Wizard info={info} services={services} />
+		</ThemeContext.Provider>,
+	);
+	await app.waitUntilExit();
+	await services.close();
+}
+

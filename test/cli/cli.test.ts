@@ -1,0 +1,82 @@
+// The command line as scripts see it: help, version, exit codes, config errors, no-TTY behaviour.
+import {test, before, after} from 'node:test';
+import assert from 'node:assert/strict';
+import {mkdtempSync, rmSync, writeFileSync, readFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {runCli, ROOT} from '../helpers/cli.js';
+
+let dir: string;
+let env: NodeJS.ProcessEnv;
+before(() => {
+	dir = mkdtempSync(join(tmpdir(), 'iota-cli-'));
+	env = {IOTA_TUI_CONFIG_DIR: join(dir, 'config'), HOME: dir};
+});
+after(() => rmSync(dir, {recursive: true, force: true}));
+
+test('--version prints the package version', async () => {
+	const r = await runCli(['--version'], {env});
+	assert.equal(r.code, 0);
+	assert.equal(r.stdout.trim(), JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+});
+
+test('--help on every command, exit 0', async () => {
+	const top = await runCli(['--help'], {env});
+	assert.equal(top.code, 0);
+	for (const name of ['wallet', 'register', 'status', 'chain']) assert.match(top.stdout, new RegExp(`\\n  ${name}\\b`));
+	for (const args of [['wallet', 'create'], ['wallet', 'import'], ['wallet', 'list'], ['wallet', 'show'], ['register'], ['status'], ['chain']]) {
+		const r = await runCli([...args, '--help'], {env});
+		assert.equal(r.code, 0, args.join(' '));
+		assert.match(r.stdout, new RegExp(`Usage: iota-tui ${args.join(' ')}`));
+	}
+});
+
+test('usage errors exit 2, failures exit 1, each with one line', async () => {
+	const unknown = await runCli(['frobnicate'], {env});
+	assert.equal(unknown.code, 2);
+	assert.match(unknown.stderr, /unknown command 'frobnicate'/);
+	const badNet = await runCli(['status', '--network', 'moon'], {env});
+	assert.equal(badNet.code, 2);
+	assert.match(badNet.stderr, /^error: unknown network "moon": use devnet, test, finney or a ws:\/\/ \/ wss:\/\/ URL\n$/);
+	const noWallet = await runCli(['wallet', 'show', '--wallet-path', join(dir, 'none')], {env});
+	assert.equal(noWallet.code, 1);
+	assert.equal(noWallet.stderr.trim().split('\n').length, 1);
+	assert.match(noWallet.stderr, /no coldkey at .*coldkeypub\.txt: create one with `iota-tui wallet create`/);
+});
+
+test('without a TTY nothing waits for input: it names the missing flag', async () => {
+	const wizard = await runCli([], {env});
+	assert.equal(wizard.code, 2);
+	assert.match(wizard.stderr, /no terminal for the interactive setup; no wallet "default" .*--password-file FILE --no-prompt/);
+	const create = await runCli(['wallet', 'create', '--wallet-path', join(dir, 'w')], {env});
+	assert.equal(create.code, 2);
+	assert.match(create.stderr, /pass --password-file FILE/);
+});
+
+test('a corrupt or invalid config file is one line naming the file and the key', async () => {
+	const file = join(dir, 'config', 'config.json');
+	const show = ['wallet', 'list', '--wallet-path', join(dir, 'w')];
+	await runCli(['wallet', 'list'], {env}); // creates nothing, but the folder may not exist yet
+	const {mkdirSync} = await import('node:fs');
+	mkdirSync(join(dir, 'config'), {recursive: true});
+	writeFileSync(file, '{"netuid": "nine"}');
+	let r = await runCli(show, {env});
+	assert.equal(r.code, 1);
+	assert.match(r.stderr, /config\.json: bad value for "netuid": .*number/);
+	writeFileSync(file, '{"netuid": 9, "colour": "blue"}');
+	r = await runCli(show, {env});
+	assert.match(r.stderr, /config\.json: unknown key "colour"/);
+	writeFileSync(file, '{"netuid": 9,');
+	r = await runCli(show, {env});
+	assert.match(r.stderr, /config\.json: not valid JSON/);
+	assert.equal(readFileSync(file, 'utf8'), '{"netuid": 9,', 'the broken file is left for the user to fix');
+	writeFileSync(file, '{"netuid": 9, "theme": "light", "wallet": "m1"}');
+	r = await runCli(show, {env});
+	assert.equal(r.code, 0);
+});
+
+test('an unknown theme is a usage error listing the themes', async () => {
+	const r = await runCli(['--theme', 'neon'], {env: {...env, NO_COLOR: ''}});
+	assert.equal(r.code, 2);
+	assert.match(r.stderr, /unknown theme "neon": choose one of dark, light, none/);
+});
