@@ -1,0 +1,140 @@
+// Training benchmark (not a test): forward+backward tokens/s per stage of the devnet config and of one
+// IOTA-1B-shaped block, on every TF.js backend that loads, against PyTorch on the same machine in the same run.
+// PyTorch comes from `python3 -c "import torch"` (Debian: `apt-get install python3-torch`); this script installs nothing.
+// Usage: npm run bench -- [--json] [--backends wasm,cpu] [--steps 3] [--block-seq 128] [--block-batch 1] [--torch-device cpu|cuda|cpu,cuda|none] [--python PATH] [--full]
+import {spawnSync} from 'node:child_process';
+import {mkdirSync, writeFileSync} from 'node:fs';
+import {monitorEventLoopDelay} from 'node:perf_hooks';
+import {parseArgs} from 'node:util';
+import {backendNames, type BackendName} from '../source/training/backend.js';
+import {TrainerClient} from '../source/training/client.js';
+import {configs, type ModelConfig} from '../source/training/config.js';
+import {float32, int32} from '../source/training/tensor-data.js';
+
+const {values: args} = parseArgs({options: {
+	json: {type: 'boolean', default: false},
+	backends: {type: 'string'},
+	steps: {type: 'string', default: '3'},
+	'block-seq': {type: 'string', default: '128'},
+	'block-batch': {type: 'string', default: '1'},
+	'torch-device': {type: 'string', default: 'cpu'},
+	python: {type: 'string'},
+	out: {type: 'string', default: 'bench/results/latest.json'},
+	full: {type: 'boolean', default: false},
+}});
+const steps = Math.max(1, Number(args.steps));
+const log = (s: string) => process.stderr.write(s + '\n');
+
+type Case = {case: string; config: ModelConfig; stage: number | 'all'; batch: number; seq: number; shape: string; heavy: boolean};
+type Row = {case: string; backend: string; shape: string; tokens_per_s: number; ms_per_step: number; peak_rss_mb: number; reference: string | null; ratio_vs_reference: number | null; event_loop_p99_ms?: number; note?: string};
+
+const devnet = configs.devnet!;
+// One 1B-shaped block: a body stage holding a single bottleneck block and its decoder.
+const block1b: ModelConfig = {...configs['iota-1b']!, name: 'iota-1b-block', nLayers: 3, splits: [[-1, 1], [1, 2], [2, -1]], seqLen: 4096};
+const bb = Number(args['block-batch']), bs = Number(args['block-seq']);
+const cases: Case[] = [
+	...[0, 1, 2].map(s => ({case: `devnet/stage${s}`, config: devnet, stage: s, batch: devnet.batchSize, seq: devnet.seqLen, shape: `B${devnet.batchSize} T${devnet.seqLen} D${devnet.dModel}`, heavy: false})),
+	{case: 'devnet/train-step', config: devnet, stage: 'all', batch: devnet.batchSize, seq: devnet.seqLen, shape: `B${devnet.batchSize} T${devnet.seqLen} D${devnet.dModel} +AdamW`, heavy: false},
+	{case: 'iota-1b/block', config: block1b, stage: 1, batch: bb, seq: bs, shape: `B${bb} T${bs} D2048 F8192 H32/8`, heavy: true},
+];
+
+const peakRss = () => process.resourceUsage().maxRSS / 1024;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function inputs(c: Case, seed: number) {
+	const n = c.batch * c.seq;
+	let s = seed;
+	const ids = Int32Array.from({length: n}, () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) % c.config.vocabSize);
+	const act = Float32Array.from({length: n * c.config.bottleneckDim}, (_, i) => Math.sin(i * 0.37 + seed));
+	return {ids, act};
+}
+
+/** One timed fwd+bwd (or full train step) in the worker; returns milliseconds. */
+async function once(client: TrainerClient, c: Case, i: number): Promise<number> {
+	const {ids, act} = inputs(c, i + 1);
+	const shape = [c.batch, c.seq];
+	const t0 = performance.now();
+	if (c.stage === 'all') {
+		await client.trainBatch(int32(ids, shape));
+		await client.step(1e-3);
+	} else {
+		const first = c.stage === 0, last = c.stage === c.config.splits.length - 1;
+		await client.forward('b', first ? int32(ids, shape) : float32(act, [...shape, c.config.bottleneckDim]), last ? int32(ids, shape) : undefined);
+		await client.backward('b', last ? undefined : float32(act, [...shape, c.config.bottleneckDim]));
+	}
+	return performance.now() - t0;
+}
+
+async function benchBackend(name: BackendName): Promise<Row[]> {
+	const rows: Row[] = [];
+	const loop = monitorEventLoopDelay({resolution: 5});
+	for (const c of cases) {
+		// Plain cpu is ~20x slower than wasm: only the per-stage cases unless --full.
+		if ((c.heavy || c.stage === 'all') && name === 'cpu' && !args.full) { log(`  ${c.case}: skipped on plain cpu (--full runs it)`); continue; }
+		const stages = c.stage === 'all' ? c.config.splits.map((_, i) => i) : [c.stage];
+		let client: TrainerClient;
+		try {
+			client = await TrainerClient.start({config: {...c.config, batchSize: c.batch}, stages, backend: name});
+		} catch (e) {
+			log(`  ${name}: cannot load (${(e as Error).message})`);
+			return rows;
+		}
+		try {
+			await once(client, c, 0); // warm-up: shader compile, wasm tiering, allocation
+			loop.enable();
+			const times: number[] = [];
+			for (let i = 1; i <= (name === 'cpu' && !args.full ? 1 : steps); i++) times.push(await once(client, c, i));
+			loop.disable();
+			const ms = median(times);
+			rows.push({case: c.case, backend: name, shape: c.shape, tokens_per_s: (c.batch * c.seq) / (ms / 1000), ms_per_step: ms, peak_rss_mb: peakRss(), reference: null, ratio_vs_reference: null});
+			log(`  ${name} ${c.case}: ${ms.toFixed(1)} ms/step`);
+		} finally { await client.close(); }
+	}
+	const p99 = loop.percentile(99) / 1e6;
+	for (const r of rows) r.event_loop_p99_ms = Math.round(p99 * 100) / 100;
+	return rows;
+}
+
+function findPython(): string | undefined {
+	const candidates = args.python ? [args.python] : ['python3', '/usr/bin/python3'];
+	return candidates.find(p => spawnSync(p, ['-c', 'import torch'], {stdio: 'ignore'}).status === 0);
+}
+
+function torchRows(device: string): Row[] {
+	const py = findPython();
+	if (!py) { log(`  pytorch-${device}: no python3 with torch (Debian: apt-get install python3-torch; or --python PATH)`); return []; }
+	const list = cases.map(c => ({case: c.case, shape: c.shape, stage: c.stage === 'all' ? -1 : c.stage, batch: c.batch, seq: c.seq, config: c.config}))
+		.filter(c => c.stage >= 0);
+	const r = spawnSync(py, [new URL('./bench-torch.py', import.meta.url).pathname, '--device', device, '--steps', String(steps), '--cases', JSON.stringify(list)], {encoding: 'utf8', maxBuffer: 1 << 24});
+	if (r.status !== 0) { log(`  pytorch-${device} failed: ${(r.stderr || '').trim().split('\n').at(-1)}`); return []; }
+	return r.stdout.trim().split('\n').filter(Boolean).map(l => JSON.parse(l));
+}
+
+const wanted: BackendName[] = args.backends ? args.backends.split(',').map(s => s.trim()) as BackendName[] : [...backendNames];
+for (const b of wanted) if (!backendNames.includes(b)) { console.error(`error: unknown backend "${b}" (choose from ${backendNames.join(', ')})`); process.exit(2); }
+
+const rows: Row[] = [];
+for (const name of wanted) { log(`backend ${name}`); rows.push(...await benchBackend(name)); }
+const torchDevices = args['torch-device'] === 'none' ? [] : args['torch-device']!.split(',');
+const refs: Row[] = [];
+for (const d of torchDevices) { log(`pytorch ${d}`); refs.push(...torchRows(d)); }
+
+// GPU rows compare with PyTorch CUDA where it ran, CPU rows with PyTorch CPU.
+for (const r of rows) {
+	const gpu = r.backend === 'webgpu' || r.backend === 'cuda';
+	const ref = (gpu ? refs.find(x => x.backend === 'pytorch-cuda' && x.case === r.case) : undefined) ?? refs.find(x => x.backend === 'pytorch-cpu' && x.case === r.case);
+	if (ref) { r.reference = ref.backend; r.ratio_vs_reference = Math.round((r.tokens_per_s / ref.tokens_per_s) * 1000) / 1000; }
+}
+const all = [...rows, ...refs];
+mkdirSync(new URL('../bench/results/', import.meta.url), {recursive: true});
+writeFileSync(args.out!, JSON.stringify(all, null, 2) + '\n');
+
+if (args.json) console.log(JSON.stringify(all));
+else {
+	const head = ['case', 'backend', 'shape', 'tok/s', 'ms/step', 'rss MB', 'vs ref', 'loop p99 ms'];
+	const body = all.map(r => [r.case, r.backend, r.shape, r.tokens_per_s.toFixed(0), r.ms_per_step.toFixed(1), r.peak_rss_mb.toFixed(0),
+		r.ratio_vs_reference === null ? '' : `${r.ratio_vs_reference.toFixed(3)} (${r.reference})`, r.event_loop_p99_ms?.toFixed(2) ?? '']);
+	const w = head.map((h, i) => Math.max(h.length, ...body.map(b => b[i]!.length)));
+	for (const line of [head, w.map(n => '-'.repeat(n)), ...body]) console.log(line.map((c, i) => c.padEnd(w[i]!)).join('  '));
+	console.log(`\nwrote ${args.out}; tokens/s = batch*seq / median step time (stage = forward call + backward call with recomputation; PyTorch = one eager forward+backward).`);
+}
