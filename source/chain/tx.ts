@@ -20,7 +20,9 @@ export function describeDispatchError(api: ApiPromise, error: DispatchError): Di
 		const meta = api.registry.findMetaError(error.asModule);
 		return new DispatchFailure(meta.section, meta.name, meta.docs.join(' ').trim());
 	}
-	return new DispatchFailure('system', error.type, error.toString());
+	// Token/Arithmetic/... errors carry an enum inside: "token.FundsUnavailable".
+	const inner = (error.value as {type?: string} | undefined)?.type;
+	return inner ? new DispatchFailure(error.type.toLowerCase(), inner, '') : new DispatchFailure('system', error.type, '');
 }
 
 export type TxResult = {blockHash: string; events: EventRecord[]};
