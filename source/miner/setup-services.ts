@@ -1,6 +1,7 @@
 // Effects of the setup flow: wallet files and the chain. Returns events for the setup reducer.
 import {mnemonicValidate} from '@polkadot/util-crypto';
 import {connectChain, type ChainClient} from '../chain/client.js';
+import {connectOrStartDevnet} from '../chain/autostart.js';
 import {resolveNetwork} from '../chain/networks.js';
 import {errorMessage} from '../errors.js';
 import {newMnemonic} from '../wallet/keys.js';
@@ -14,14 +15,19 @@ export type SetupServices = {
 	close(): Promise<void>;
 };
 
-export type SetupContext = {wallet: WalletRef; netuid: number; devnetUrl?: string; saveNetwork?: (network: string) => void; progress?: (what: string) => void};
+export type SetupContext = {wallet: WalletRef; netuid: number; devnetUrl?: string; autostart?: boolean; saveNetwork?: (network: string) => void; progress?: (what: string) => void};
 
 export function makeSetupServices(ctx: SetupContext): SetupServices {
 	let client: ChainClient | null = null;
 	const connect = async (network: string) => {
-		const {url} = resolveNetwork(network, ctx.devnetUrl);
+		const {url, name} = resolveNetwork(network, ctx.devnetUrl);
 		if (client && client.url !== url) await client.close();
-		if (!client || client.url !== url) client = await connectChain(url);
+		if (!client || client.url !== url) {
+			// The named devnet is ours to start; explicit URLs are only connected to.
+			client = network === 'devnet' && name === 'devnet' && ctx.autostart !== false
+				? (await connectOrStartDevnet(url, line => ctx.progress?.(line))).client
+				: await connectChain(url);
+		}
 		return client;
 	};
 

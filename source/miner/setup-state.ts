@@ -115,7 +115,7 @@ export function setupReducer(state: SetupState, event: SetupEvent): SetupState {
 			};
 		case 'network':
 			if (event.choice === 'custom') return {...state, step: {kind: 'enter-url', error: null}};
-			return {...state, network: event.choice, info: {...state.info, network: event.choice}, step: {kind: 'working', what: 'connecting to the chain'}};
+			return {...state, network: event.choice, info: {...state.info, network: event.choice}, step: {kind: 'working', what: event.choice === 'devnet' ? 'connecting to the local devnet chain (starting it if needed)' : 'connecting to the chain'}};
 		case 'url':
 			if (!/^wss?:\/\/\S+$/.test(event.value)) return {...state, step: {kind: 'enter-url', error: 'a ws:// or wss:// URL'}};
 			return {...state, network: event.value, info: {...state.info, network: event.value}, step: {kind: 'working', what: 'connecting to the chain'}};

@@ -1,0 +1,41 @@
+// For the default devnet URL: start `iota-tui chain` in the background when nothing answers there,
+// so `npx iota-tui` works on a fresh machine with no other step. The chain outlives the wizard.
+import {spawn} from 'node:child_process';
+import {mkdirSync, openSync} from 'node:fs';
+import {join} from 'node:path';
+import {defaultDataDir} from '../paths.js';
+import {UserError} from '../errors.js';
+import {connectChain, type ChainClient} from './client.js';
+import {DEVNET_NETUID} from './devnet-keys.js';
+
+export type AutostartResult = {client: ChainClient; started: {pid: number; log: string} | null};
+
+export async function connectOrStartDevnet(url: string, log: (line: string) => void = () => {}): Promise<AutostartResult> {
+	try {
+		return {client: await connectChain(url, 5000), started: null};
+	} catch {
+		// nothing there yet: start one below
+	}
+	const port = Number(new URL(url).port || 9944);
+	const dir = join(defaultDataDir(), '..');
+	mkdirSync(dir, {recursive: true});
+	const logFile = join(dir, 'chain.log');
+	const out = openSync(logFile, 'a');
+	// Same Node, same loader flags (tsx in development), same CLI file.
+	const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'chain', '--port', String(port)], {detached: true, stdio: ['ignore', out, out]});
+	child.unref();
+	log(`started the local devnet chain (pid ${child.pid}, log ${logFile})`);
+	const deadline = Date.now() + 90_000;
+	while (Date.now() < deadline) {
+		if (child.exitCode !== null) break;
+		try {
+			const client = await connectChain(url, 5000);
+			// The port opens before subnet 9 is set up (with transactions from the faucet key): wait for it.
+			while (!(await client.registrationOpen(DEVNET_NETUID)) && Date.now() < deadline) await new Promise(r => setTimeout(r, 300));
+			return {client, started: {pid: child.pid!, log: logFile}};
+		} catch {
+			await new Promise(r => setTimeout(r, 1000));
+		}
+	}
+	throw new UserError(`the local devnet chain did not come up at ${url}: see ${logFile}, or start it yourself with \`iota-tui chain\``);
+}
