@@ -112,3 +112,12 @@ export function validateConfig(c: ModelConfig): void {
 	if ((c.dModel / c.nHeads) % 2 !== 0) throw new UserError(`config ${c.name}: head dim must be even for rotary embeddings`, 2);
 	for (let s = 0; s < c.splits.length; s++) stageSpec(c, s);
 }
+
+/** Rough per-stage sizes for planning: fp32 weights + grads + AdamW moments, the bf16 uploads, and training FLOPs per token. */
+export function stageEstimate(config: ModelConfig, stage: number) {
+	const params = countParams(stageParams(config, stage));
+	const blocks = stageSpec(config, stage).blocks.length;
+	// 6 FLOPs per parameter per token (forward + backward), plus attention scores: 12 * seq * d per block.
+	const flopsPerToken = 6 * params + 12 * blocks * config.seqLen * config.dModel;
+	return {params, trainingBytesFp32: params * 4 * 4, uploadBytesBf16: params * 2 * 3, flopsPerToken};
+}

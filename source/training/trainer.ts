@@ -156,7 +156,8 @@ export class Trainer {
 			this.v = this.vars.map(v => tf.variable(tf.zerosLike(v), false));
 		}
 		const count = this.accCount;
-		const normT = tf.tidy(() => tf.sqrt(tf.addN(this.acc!.map(g => tf.sum(tf.square(g))))).div(count));
+		// Pairwise adds, not tf.addN: WebGPU allows 8 storage buffers per kernel and addN binds one per input.
+		const normT = tf.tidy(() => tf.sqrt(this.acc!.map(g => tf.sum(tf.square(g))).reduce((a, b) => tf.add(a, b))).div(count));
 		const gradNorm = (await normT.data())[0]!;
 		normT.dispose();
 		if (!Number.isFinite(gradNorm)) throw new UserError(`gradient norm is ${gradNorm}`);

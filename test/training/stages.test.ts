@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import {before, test} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {initBackend} from '../../source/training/backend.js';
-import {getConfig, stageParams, totalParams} from '../../source/training/config.js';
+import {getConfig, stageEstimate, stageParams, totalParams} from '../../source/training/config.js';
 import {bmm, crossEntropy, embed, mm} from '../../source/training/ops.js';
 import {int32} from '../../source/training/tensor-data.js';
 import {Trainer} from '../../source/training/trainer.js';
@@ -63,6 +63,11 @@ test('stage layout follows MODEL_SPLITS with bottleneck blocks and decoders', ()
 	const big = getConfig('iota-1b');
 	assert.deepEqual([0, 1, 2].map(s => stageParams(big, s).filter(p => p.name.endsWith('.wq')).length), [4, 8, 4]);
 	assert.ok(totalParams(big) > 1.2e9 && totalParams(big) < 1.8e9);
+	// IOTA's 15B config reports total_global_params = 15,076,418,560; ours differs only in the bottleneck details.
+	assert.ok(Math.abs(totalParams(getConfig('iota-15b')) / 15_076_418_560 - 1) < 1e-3);
+	const e = stageEstimate(getConfig('iota-15b'), 1);
+	assert.equal(e.uploadBytesBf16, 6 * e.params);
+	assert.ok(e.params > 2.5e9 && e.params < 3.5e9); // one body stage of 11 blocks is ~3 B params
 });
 
 test('chained stages equal the whole model: loss and every parameter gradient (bottleneck path included)', async () => {
