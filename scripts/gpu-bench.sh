@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One prepared GPU measurement for a lent machine with no node, no Vulkan loader and no registry.
 # Needs .gpu/ (ignored) holding: node.xz, modules.tar.xz (pruned node_modules), Debian Vulkan/GL loader .debs.
-# Prepare on a networked box: see bench/README.md. Run from the repo root; results go to $OUT (or bench/results).
+# Prepare them on a networked box with scripts/gpu-prepare.sh. Run from the repo root; results go to $OUT (or bench/results).
 set -u
 OUT=${OUT:-bench/results}
 for f in .gpu/*.deb; do dpkg -x "$f" /; done; ldconfig
