@@ -4,9 +4,9 @@ import {existsSync} from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import {UserError, errorMessage} from '../errors.js';
 
-export const backendNames = ['cuda', 'webgpu', 'node', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof backendNames)[number];
-export type BackendChoice = BackendName | 'auto';
+import {backendNames, type BackendChoice, type BackendName} from './backend-names.js';
+
+export {backendNames, parseBackend, type BackendChoice, type BackendName} from './backend-names.js';
 export type BackendInfo = {name: BackendName; tfBackend: string; detail: string; tried: string[]};
 
 // Dynamic import through a variable so tsc does not need the optional packages' types.
@@ -60,11 +60,6 @@ async function tryCpu(): Promise<string> {
 }
 
 const loaders: Record<BackendName, (auto: boolean) => Promise<string>> = {cuda: tryCuda, webgpu: tryWebgpu, node: tryNode, wasm: tryWasm, cpu: tryCpu};
-
-export function parseBackend(value: string): BackendChoice {
-	if (value === 'auto' || (backendNames as readonly string[]).includes(value)) return value as BackendChoice;
-	throw new UserError(`unknown backend "${value}" (choose auto, ${backendNames.join(', ')})`, 2);
-}
 
 let current: BackendInfo | undefined;
 

@@ -1,9 +1,8 @@
 // `iota-tui train`: trains the whole model in one process (in the training worker), no orchestrator.
 import {Command, Option} from 'commander';
 import {UserError} from '../errors.js';
-import {backendNames, parseBackend} from './backend.js';
+import {backendNames, parseBackend} from './backend-names.js';
 import {configs, getConfig, type ModelConfig} from './config.js';
-import {runTraining} from './train-loop.js';
 
 const int = (name: string, min: number) => (v: string) => {
 	const n = Number(v);
@@ -39,7 +38,7 @@ export function addTrainCommand(program: Command): void {
 			const stop = () => controller.abort();
 			process.once('SIGINT', stop);
 			try {
-				await runTraining({
+				await (await import('./train-loop.js')).runTraining({
 					config: base, steps: opts.steps, backend: opts.backend, lr: opts.lr, batchSize: opts.batchSize,
 					seqLen: opts.seqLen, accumulate: opts.accumulate, evalEvery: opts.evalEvery, corpus: opts.corpus,
 					tokenizer: opts.tokenizer, seed: opts.seed, signal: controller.signal,
