@@ -1,0 +1,93 @@
+// The miner's vocabulary: events services emit, the one state object the reducer builds from them,
+// and the store the UI and headless printers read. Shared contract of runtime, queue and views.
+
+export type Phase = 'is_training' | 'weights_uploading' | 'miners_merging_partitions';
+export type Direction = 'forward' | 'backward' | 'initial';
+export type UploadKind = 'activation' | 'weights' | 'optimizer_state' | 'metadata' | 'partition';
+export type UploadState = 'queued' | 'uploading' | 'done' | 'failed';
+
+export type UploadItem = {
+	id: string;
+	key: string; // object-store key, e.g. activations/{uid}/{layer}/{direction}/{uuid}.bin
+	kind: UploadKind;
+	bytes: number;
+	attempts: number;
+	state: UploadState;
+	error: string | null;
+	queuedAt: number; // ms epoch
+};
+
+export type MinerStatus =
+	| 'starting' // connecting, checking chain registration
+	| 'registering' // orchestrator register_miner
+	| 'training' // fetching work, forward/backward
+	| 'uploading_weights' // weights_uploading phase: upload weights + optimizer state, notify
+	| 'merging' // miners_merging_partitions: download sections, merge, upload, notify
+	| 'syncing' // downloading the merged layer
+	| 'stopping'
+	| 'stopped'
+	| 'error';
+
+export type Settings = {batchesBeforeMerging: number; layers: number; [key: string]: unknown};
+
+export type MinerEvent =
+	| {type: 'started'; at: number; hotkey: string; network: string; chainUrl: string; orchestratorUrl: string}
+	| {type: 'chain_registered'; uid: number}
+	| {type: 'registered'; layer: number; version: string; at: number}
+	| {type: 'settings'; settings: Settings}
+	| {type: 'backend'; name: string; detail: string}
+	| {type: 'phase'; layer: number; phase: Phase; at: number}
+	| {type: 'waiting'; what: string | null} // what the miner waits for right now (null: working)
+	| {type: 'batch'; direction: Direction; activationUid: string; tokens: number; ms: number; at: number}
+	| {type: 'loss'; value: number; at: number}
+	| {type: 'lr'; value: number}
+	| {type: 'upload'; item: UploadItem}
+	| {type: 'published'; key: string; activationUid: string; at: number}
+	| {type: 'merge_done'; layer: number; epoch: number; at: number}
+	| {type: 'score'; score: number | null; incentive: number | null; emission: string | null; emulated: boolean; at: number}
+	| {type: 'heartbeat'; at: number} // any successful orchestrator reply
+	| {type: 'worker_crash'; message: string; at: number}
+	| {type: 'worker_restarted'; at: number}
+	| {type: 'error'; message: string; fatal: boolean; at: number}
+	| {type: 'log'; level: 'info' | 'warn' | 'error'; text: string; at: number}
+	| {type: 'stopping'; at: number}
+	| {type: 'stopped'; at: number};
+
+export type LogLine = {at: number; level: 'info' | 'warn' | 'error'; text: string};
+
+export type MinerState = {
+	status: MinerStatus;
+	waitingFor: string | null;
+	hotkey: string | null;
+	uid: number | null;
+	network: string | null;
+	chainUrl: string | null;
+	orchestratorUrl: string | null;
+	orchestratorVersion: string | null;
+	layer: number | null;
+	layers: number | null; // stage `layer` of `layers`
+	phase: Phase | null;
+	epoch: number; // merges completed by this miner's layer since start
+	settings: Settings | null;
+	backend: {name: string; detail: string} | null;
+	backwardsSinceMerge: number;
+	forwards: number;
+	backwards: number;
+	lastHeartbeat: number | null;
+	learningRate: number | null;
+	uploads: UploadItem[]; // recent and pending uploads, newest last (bounded)
+	queue: {pending: number; uploading: number; failed: number; done: number; bytesPending: number; full: boolean};
+	published: number;
+	score: {score: number | null; incentive: number | null; emission: string | null; emulated: boolean; at: number} | null;
+	losses: number[]; // last N loss values (sparkline)
+	tokensPerSec: number[]; // last N throughput samples (sparkline)
+	log: LogLine[]; // last N lines
+	lastError: string | null;
+	startedAt: number | null;
+};
+
+export type MinerStore = {
+	getState(): MinerState;
+	dispatch(event: MinerEvent): void;
+	subscribe(listener: (state: MinerState, event: MinerEvent) => void): () => void;
+};
