@@ -37,7 +37,7 @@ export type MinerEvent =
 	| {type: 'settings'; settings: Settings}
 	| {type: 'backend'; name: string; detail: string}
 	| {type: 'phase'; layer: number; phase: Phase; at: number}
-	| {type: 'waiting'; what: string | null} // what the miner waits for right now (null: working)
+	| {type: 'waiting'; what: string | null; queueFull?: boolean} // what the miner waits for right now (null: working); queueFull: upload backpressure on/off
 	| {type: 'batch'; direction: Direction; activationUid: string; tokens: number; ms: number; at: number}
 	| {type: 'loss'; value: number; at: number}
 	| {type: 'lr'; value: number}
