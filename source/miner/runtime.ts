@@ -1,0 +1,741 @@
+// The miner runtime: the IOTA v1 loop as services that only emit MinerEvents to the store.
+//   chain registration -> register_miner (layer) -> settings -> training worker for that stage ->
+//   merged layer weights if any -> loop { random activation -> forward/backward/initial on the
+//   worker -> persistent upload queue (presigned PUT + publish status) -> report loss on the tail }
+//   and on a 409 phase change the merge sequence: step, upload weights + optimizer state + metadata,
+//   notify, wait for merging, fetch assigned chunks, Range-download sections, merge, upload, notify,
+//   wait for training, download the merged layer. Background: score + on-chain incentive polling,
+//   periodic is_registered, healthcheck and re-register after failures.
+import {randomUUID} from 'node:crypto';
+import {mkdirSync} from 'node:fs';
+import {join} from 'node:path';
+import type {KeyringPair} from '@polkadot/keyring/types';
+import type {ChainClient} from '../chain/client.js';
+import {UserError, errorMessage} from '../errors.js';
+import {OrchestratorClient, OrchestratorError, VersionMismatchError, WrongPhaseError} from '../orchestrator/client.js';
+import type {ActivationResponse, MergingPhase, Partition} from '../orchestrator/schemas.js';
+import type {OrchestratorSettings} from '../orchestrator/settings.js';
+import {download, putPresigned, uploadObject} from '../orchestrator/transfer.js';
+import {UploadQueue, type QueuedJob} from '../storage/upload-queue.js';
+import {decodeActivation, encodeActivation} from '../training/activations.js';
+import type {BackendChoice} from '../training/backend-names.js';
+import {bf16ToBytes, bytesToBf16, getSection, mergeSection, parseMetadata, vectorMetadata, applySection, type Section} from '../training/bf16.js';
+import {TrainerClient} from '../training/client.js';
+import {getConfig, type ModelConfig} from '../training/config.js';
+import type {TensorData} from '../training/tensor-data.js';
+import type {Direction, MinerStore, UploadKind} from './types.js';
+
+export type MinerOptions = {
+	orchestratorUrl: string;
+	/** Chain for the uid and incentive/emission; `chain` (an open client) wins over `chainUrl`. */
+	chainUrl?: string;
+	chain?: ChainClient;
+	hotkeyPair: KeyringPair;
+	/** Lets the miner register the hotkey on chain itself when it is not registered yet. */
+	coldkeyPair?: KeyringPair;
+	netuid?: number;
+	/** Shown in the console (devnet, test, finney, custom). */
+	network?: string;
+	/** Upload queue and other miner files live here (one folder per hotkey). */
+	dataDir: string;
+	backend?: BackendChoice;
+	/** Model config name or object; its stages must equal the orchestrator's layers (default devnet). */
+	model?: string | ModelConfig;
+	store: MinerStore;
+	signal?: AbortSignal;
+	/** Idle poll interval when there is no work (v1 sleeps 1 s). */
+	pollMs?: number;
+	/** is_merging poll interval while waiting for a phase (v1 10 s). */
+	phasePollMs?: number;
+	scorePollMs?: number;
+	/** is_registered check interval (v1 100 s). */
+	registrationCheckMs?: number;
+	/** Optimizer step every N backward passes; default: once per merge (v1 local_all_reduce). */
+	localSteps?: number;
+	uploadConcurrency?: number;
+	maxPendingUploads?: number;
+	/** How long stop() waits for pending uploads before leaving them on disk for the next start. */
+	drainMs?: number;
+	corpus?: string;
+	seed?: number;
+	clientAttempts?: number;
+	clientBackoffMs?: number;
+};
+
+export type MinerHandle = {
+	/** Drains the upload queue (up to drainMs), keeps the rest on disk, closes the worker. */
+	stop(): Promise<void>;
+	/** Settles when the miner has stopped (after stop(), the signal, or a fatal error). */
+	done: Promise<void>;
+	/** Counters the e2e test and the headless summary read. */
+	stats(): MinerStats;
+};
+
+export type MinerStats = {activationsUploaded: number; published: number; stale: number; merges: number; weightsSubmitted: number; partitionsMerged: number; uploadsFailed: number};
+
+class Stopped extends Error {
+	constructor() {
+		super('stopped');
+	}
+}
+
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+
+export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
+	const {store} = opts;
+	const now = () => Date.now();
+	const dispatch = store.dispatch;
+	const log = (level: 'info' | 'warn' | 'error', t: string) => dispatch({type: 'log', level, text: t, at: now()});
+	const hotkey = opts.hotkeyPair.address;
+	const pollMs = opts.pollMs ?? 1000;
+	const phasePollMs = opts.phasePollMs ?? 2000;
+	const netuid = opts.netuid ?? 9;
+	const stopCtl = new AbortController();
+	const stopSignal = stopCtl.signal;
+	const stats: MinerStats = {activationsUploaded: 0, published: 0, stale: 0, merges: 0, weightsSubmitted: 0, partitionsMerged: 0, uploadsFailed: 0};
+	const timers = new Set<NodeJS.Timeout>();
+	let chain: ChainClient | null = opts.chain ?? null;
+	let ownChain = false;
+	let trainer: TrainerClient | null = null;
+	let queue: UploadQueue | null = null;
+	let layer = -1;
+	let settings: OrchestratorSettings | null = null;
+	let config: ModelConfig;
+	let needRegister = false;
+	let emulated = false;
+	let restarting: Promise<void> | null = null;
+	let crashes: number[] = [];
+	let backwardsSinceStep = 0;
+	let lr: {value: number; at: number} | null = null;
+	const saved = new Set<string>(); // activation uids whose forward input the worker holds
+	const initialDone = new Map<string, Promise<void>>();
+	let batcher: {next(b: number): Int32Array} | null = null;
+
+	const sleep = (ms: number) =>
+		new Promise<void>((resolve, reject) => {
+			if (stopSignal.aborted) return reject(new Stopped());
+			const t = setTimeout(() => {
+				stopSignal.removeEventListener('abort', onAbort);
+				resolve();
+			}, ms);
+			const onAbort = () => {
+				clearTimeout(t);
+				reject(new Stopped());
+			};
+			stopSignal.addEventListener('abort', onAbort, {once: true});
+		});
+	const checkStop = () => {
+		if (stopSignal.aborted) throw new Stopped();
+	};
+	const waiting = (what: string | null) => {
+		if (store.getState().waitingFor !== what) dispatch({type: 'waiting', what});
+	};
+	const heartbeat = () => dispatch({type: 'heartbeat', at: now()});
+
+	const client = new OrchestratorClient({
+		url: opts.orchestratorUrl,
+		signer: opts.hotkeyPair,
+		attempts: opts.clientAttempts ?? 4,
+		backoffMs: opts.clientBackoffMs ?? 1000,
+		maxBackoffMs: 10_000,
+		timeoutMs: 40_000,
+		onRetry: r => log('warn', `${r.endpoint}: ${r.reason}, retry ${r.attempt} in ${Math.round(r.delayMs)} ms`),
+	});
+	const network = opts.network ?? 'devnet';
+	dispatch({type: 'started', at: now(), hotkey, network, chainUrl: opts.chain?.url ?? opts.chainUrl ?? '', orchestratorUrl: client.url});
+
+	// ---- the upload queue's transfer: PUT through presigned URLs, then publish activations
+	async function runJob(job: QueuedJob): Promise<void> {
+		const body = await job.body();
+		if (job.kind === 'metadata') await putPresigned(await client.presignedUrl(job.key), body, {attempts: 2});
+		else await uploadObject(client, job.key, body, undefined, {attempts: 2});
+		heartbeat();
+		if (job.kind !== 'activation') return;
+		const uid = String(job.meta.activationUid);
+		const direction = job.meta.direction as Direction;
+		if (direction === 'forward') await initialDone.get(uid)?.catch(() => {});
+		try {
+			await client.updateStatus(direction, uid, job.key);
+		} catch (error) {
+			// The layer left training, or the orchestrator archived this sample (merge, timeout):
+			// the activation is stale and v1 drops it. The object is stored; nothing to retry.
+			if (error instanceof WrongPhaseError || (error instanceof OrchestratorError && [400, 403, 404].includes(error.status))) {
+				stats.stale++;
+				log('warn', `activation ${uid.slice(0, 8)} ${direction} not published (stale: ${error instanceof WrongPhaseError ? `layer expected ${error.expectedState}` : error.detail})`);
+				return;
+			}
+			throw error;
+		}
+		stats.published++;
+		dispatch({type: 'published', key: job.key, activationUid: uid, at: now()});
+	}
+
+	async function enqueue(key: string, kind: UploadKind, body: Uint8Array, meta?: Record<string, unknown>): Promise<string> {
+		const q = queue!;
+		if (q.full) dispatch({type: 'waiting', what: `upload queue full (${q.snapshot().filter(i => i.state !== 'failed').length} pending)`, queueFull: true});
+		const id = await q.enqueue({key, kind, body, meta});
+		if (store.getState().queue.full) dispatch({type: 'waiting', what: null, queueFull: false});
+		return id;
+	}
+	const activationKey = (uid: string, direction: Direction) => `activations/${uid}/${layer}/${direction}/${randomUUID()}.bin`;
+	async function enqueueActivation(uid: string, direction: Direction, body: Uint8Array): Promise<string> {
+		stats.activationsUploaded++;
+		return enqueue(activationKey(uid, direction), 'activation', body, {activationUid: uid, direction, layer});
+	}
+
+	// ---- chain and orchestrator registration
+	async function chainRegistration(): Promise<void> {
+		if (!chain && opts.chainUrl) {
+			waiting(`the chain at ${opts.chainUrl}`);
+			const {connectChain} = await import('../chain/client.js');
+			chain = await connectChain(opts.chainUrl);
+			ownChain = true;
+		}
+		if (!chain) return;
+		emulated = await chain.isDevnet().catch(() => false);
+		let uid = await chain.getUid(netuid, hotkey);
+		if (uid === null) {
+			if (!opts.coldkeyPair) throw new UserError(`hotkey ${hotkey} is not registered on subnet ${netuid} of ${chain.url}: run \`iota-tui register\` first`);
+			waiting(`registration of ${hotkey} on subnet ${netuid}`);
+			if (emulated && (await chain.balance(opts.coldkeyPair.address)) < (await chain.burn(netuid)) * 2n) await chain.fundFromFaucet(opts.coldkeyPair.address);
+			uid = (await chain.burnedRegister(opts.coldkeyPair, hotkey, netuid)).uid;
+			log('info', `registered on subnet ${netuid} with uid ${uid}`);
+		}
+		dispatch({type: 'chain_registered', uid});
+	}
+
+	async function register(): Promise<void> {
+		waiting(`registration with the orchestrator at ${client.url}`);
+		const r = await client.register();
+		heartbeat();
+		if (layer >= 0 && r.layer !== layer) throw new UserError(`the orchestrator moved this miner from layer ${layer} to ${r.layer}; restart the miner`);
+		layer = r.layer;
+		needRegister = false;
+		dispatch({type: 'registered', layer, version: r.version, at: now()});
+	}
+
+	// ---- the training worker
+	async function startTrainer(): Promise<void> {
+		waiting(`the training worker (stage ${layer}, backend ${opts.backend ?? 'auto'})`);
+		trainer = await TrainerClient.start({config, stages: [layer], seed: opts.seed ?? 42, backend: opts.backend ?? 'auto'});
+		const b = trainer.info!.backend;
+		dispatch({type: 'backend', name: b.name, detail: `${b.detail}; ${config.name} stage ${layer}, ${trainer.info!.numParams.toLocaleString('en-US')} params`});
+		trainer.onCrash(error => {
+			dispatch({type: 'worker_crash', message: error.message, at: now()});
+			crashes = [...crashes.filter(t => now() - t < 600_000), now()];
+			if (stopSignal.aborted) return;
+			if (crashes.length > 5) {
+				fatal(`the training worker crashed ${crashes.length} times in 10 minutes (last: ${error.message})`);
+				return;
+			}
+			restarting = (async () => {
+				saved.clear();
+				backwardsSinceStep = 0;
+				await trainer!.restart();
+				await syncLayer().catch(e => log('warn', `after the worker restart: merged layer not loaded: ${errorMessage(e)}`));
+				dispatch({type: 'worker_restarted', at: now()});
+			})()
+				.catch(e => fatal(`the training worker could not restart: ${errorMessage(e)}`))
+				.finally(() => (restarting = null));
+		});
+	}
+
+	function headBatcher() {
+		if (batcher) return batcher;
+		return (async () => {
+			const {readCorpus, splitHeldOut, packTokens, byteTokenizer, Batcher} = await import('../training/data.js');
+			const stream = packTokens(splitHeldOut(readCorpus(opts.corpus)).train, byteTokenizer);
+			// Each head miner samples its own windows: seed from the hotkey.
+			let seed = 0;
+			for (const c of hotkey) seed = (Math.imul(seed, 31) + c.charCodeAt(0)) >>> 0;
+			batcher = new Batcher(stream, config.seqLen, seed);
+			return batcher;
+		})();
+	}
+
+	// ---- training work
+	async function startSample(): Promise<void> {
+		const b = await headBatcher();
+		const {batchSize, seqLen} = config;
+		const uid = randomUUID();
+		const ids = b.next(batchSize);
+		const idsTensor: TensorData = {dtype: 'int32', shape: [batchSize, seqLen], data: ids.slice().buffer as ArrayBuffer};
+		const initialBody = encodeActivation(idsTensor, 'int32');
+		waiting(null);
+		const t0 = now();
+		const r = await trainer!.forward(uid, idsTensor);
+		saved.add(uid);
+		dispatch({type: 'batch', direction: 'forward', activationUid: uid, tokens: batchSize * seqLen, ms: now() - t0, at: now()});
+		const initialId = await enqueueActivation(uid, 'initial', initialBody);
+		const done = queue!.whenDone(initialId);
+		done.catch(() => {});
+		initialDone.set(uid, done);
+		void done.finally(() => initialDone.delete(uid)).catch(() => {});
+		await enqueueActivation(uid, 'forward', encodeActivation(r.output!, 'bfloat16'));
+	}
+
+	async function forward(a: ActivationResponse): Promise<void> {
+		const uid = a.activation_uid!;
+		const last = layer === settings!.layers - 1;
+		waiting(`download of activation ${uid.slice(0, 8)}`);
+		const input = decodeActivation(await download(a.activation_path!));
+		const tokens = input.shape[0]! * input.shape[1]!;
+		if (!last) {
+			waiting(null);
+			const t0 = now();
+			const r = await trainer!.forward(uid, input);
+			saved.add(uid);
+			dispatch({type: 'batch', direction: 'forward', activationUid: uid, tokens, ms: now() - t0, at: now()});
+			await enqueueActivation(uid, 'forward', encodeActivation(r.output!, 'bfloat16'));
+			return;
+		}
+		if (!a.initial_activation_path) {
+			log('warn', `activation ${uid.slice(0, 8)} came without its token ids (initial activation): skipped`);
+			return;
+		}
+		const ids = decodeActivation(await download(a.initial_activation_path));
+		waiting(null);
+		let t0 = now();
+		await trainer!.forward(uid, input, {dtype: 'int32', shape: ids.shape, data: ids.data});
+		dispatch({type: 'batch', direction: 'forward', activationUid: uid, tokens, ms: now() - t0, at: now()});
+		t0 = now();
+		const r = await trainer!.backward(uid);
+		dispatch({type: 'batch', direction: 'backward', activationUid: uid, tokens, ms: now() - t0, at: now()});
+		await enqueueActivation(uid, 'backward', encodeActivation(r.inputGrad!, 'bfloat16'));
+		const loss = r.loss!;
+		dispatch({type: 'loss', value: loss, at: now()});
+		try {
+			await client.reportLoss(uid, loss);
+			heartbeat();
+		} catch (error) {
+			if (!(error instanceof WrongPhaseError)) log('warn', `loss not reported: ${errorMessage(error)}`);
+		}
+		await afterBackward();
+	}
+
+	async function backward(a: ActivationResponse): Promise<void> {
+		const uid = a.activation_uid!;
+		waiting(`download of gradient ${uid.slice(0, 8)}`);
+		const grad = decodeActivation(await download(a.activation_path!));
+		if (!saved.has(uid)) {
+			log('warn', `backward for ${uid.slice(0, 8)} but its forward input is gone (worker restart): skipped`);
+			return;
+		}
+		waiting(null);
+		const t0 = now();
+		const r = await trainer!.backward(uid, grad);
+		saved.delete(uid);
+		dispatch({type: 'batch', direction: 'backward', activationUid: uid, tokens: grad.shape[0]! * grad.shape[1]!, ms: now() - t0, at: now()});
+		// Layer 0 has no input gradient; v1 still publishes an object for the backward.
+		const body = r.inputGrad ? encodeActivation(r.inputGrad, 'bfloat16') : encodeActivation({dtype: 'float32', shape: [1], data: new Float32Array([0]).buffer}, 'float32');
+		await enqueueActivation(uid, 'backward', body);
+		await afterBackward();
+	}
+
+	async function learningRate(): Promise<number> {
+		if (lr && now() - lr.at < 10_000) return lr.value;
+		try {
+			lr = {value: await client.learningRate(), at: now()};
+			dispatch({type: 'lr', value: lr.value});
+		} catch (error) {
+			if (!lr) throw error;
+			log('warn', `learning rate not refreshed: ${errorMessage(error)}`);
+		}
+		return lr!.value;
+	}
+
+	async function optimizerStep(): Promise<void> {
+		if (backwardsSinceStep === 0) return;
+		const value = await learningRate();
+		const r = await trainer!.step(value);
+		backwardsSinceStep = 0;
+		log('info', `optimizer step ${r.step}: lr ${value.toExponential(2)}, grad norm ${r.gradNorm.toFixed(3)} over ${r.microBatches} batches`);
+	}
+
+	async function afterBackward(): Promise<void> {
+		backwardsSinceStep++;
+		const every = opts.localSteps ?? settings!.batches_before_merging;
+		if (every > 0 && backwardsSinceStep >= every) await optimizerStep();
+	}
+
+	// ---- merging
+	function setPhase(phase: MergingPhase) {
+		if (store.getState().phase !== phase || store.getState().layer !== layer) dispatch({type: 'phase', layer, phase, at: now()});
+	}
+
+	async function layerStatus() {
+		const r = await client.isMerging(layer);
+		heartbeat();
+		setPhase(r.status);
+		return r;
+	}
+
+	async function waitPhase(targets: MergingPhase[], what: string): Promise<MergingPhase> {
+		const deadline = now() + (settings!.phase_timeout_s + 60) * 1000;
+		for (;;) {
+			const r = await layerStatus();
+			if (targets.includes(r.status)) return r.status;
+			if (now() > deadline) throw new UserError(`layer ${layer} stayed in ${r.status} past the phase timeout`);
+			waiting(what);
+			await sleep(phasePollMs);
+		}
+	}
+
+	async function layerEpoch(): Promise<number> {
+		return (await client.globalMinerWeights()).layers.find(l => l.layer === layer)?.epoch ?? 0;
+	}
+
+	async function submitWeights(numSections: number, epoch: number): Promise<boolean> {
+		await optimizerStep();
+		waiting('weights export from the training worker');
+		const w = await trainer!.exportWeights('bf16');
+		const o = await trainer!.exportOptimizerState('bf16');
+		const key = (kind: string, ext: string) => `${kind}/${hotkey}/${numSections}/${epoch}/${randomUUID()}.${ext}`;
+		const k = {w: key('weights', 'bin'), wm: key('metadata/weights', 'json'), o: key('optimizer_state', 'bin'), om: key('metadata/optimizer_state', 'json')};
+		const ids = [
+			await enqueue(k.w, 'weights', w),
+			await enqueue(k.wm, 'metadata', json(vectorMetadata(w.length / 2, numSections))),
+			await enqueue(k.o, 'optimizer_state', o),
+			await enqueue(k.om, 'metadata', json(vectorMetadata(o.length / 2, numSections))),
+		];
+		waiting(`weights + optimizer state upload (${((w.length + o.length) / 1e6).toFixed(2)} MB)`);
+		await Promise.all(ids.map(id => queue!.whenDone(id)));
+		waiting('notify_weights_uploaded');
+		try {
+			const r = await client.notifyWeightsUploaded({weights_path: k.w, metadata_path: k.wm, optimizer_state_path: k.o, optimizer_state_metadata_path: k.om});
+			heartbeat();
+			if (r.success !== 'success') {
+				log('warn', `weights not accepted: ${r.success}`);
+				return false;
+			}
+		} catch (error) {
+			if (error instanceof WrongPhaseError) {
+				log('warn', `weights too late: layer already in ${error.expectedState === 'weights_uploading' ? 'the next phase' : error.expectedState}`);
+				return false;
+			}
+			throw error;
+		}
+		stats.weightsSubmitted++;
+		log('info', `weights submitted (${numSections} sections, epoch ${epoch})`);
+		return true;
+	}
+
+	async function mergeChunks(epoch: number): Promise<void> {
+		waiting('get_chunks_for_miner');
+		let subs, chunks;
+		try {
+			[subs, chunks] = await client.chunksForMiner();
+		} catch (error) {
+			if (error instanceof WrongPhaseError) return;
+			throw error;
+		}
+		const partitions: Partition[] = [];
+		const pending: string[] = [];
+		for (const chunk of chunks) {
+			const w: Uint16Array[] = [];
+			const o: Uint16Array[] = [];
+			const factors: number[] = [];
+			let ws: Section | null = null;
+			let os: Section | null = null;
+			for (const s of subs) {
+				try {
+					waiting(`section ${chunk} from ${s.hotkey.slice(0, 8)}`);
+					const wm = parseMetadata(JSON.parse(text(await download(s.weight_metadata_path))));
+					const om = parseMetadata(JSON.parse(text(await download(s.optimizer_state_metadata_path))));
+					const a = getSection(wm, chunk);
+					const b = getSection(om, chunk);
+					if ((ws && (a.start_idx !== ws.start_idx || a.end_idx !== ws.end_idx)) || (os && (b.start_idx !== os.start_idx || b.end_idx !== os.end_idx))) {
+						log('warn', `section ${chunk} of ${s.hotkey.slice(0, 8)} has another layout: left out`);
+						continue;
+					}
+					const wb = bytesToBf16(await download(s.weights_path, {start: a.start_byte, end: a.end_byte}));
+					const ob = bytesToBf16(await download(s.optimizer_state_path, {start: b.start_byte, end: b.end_byte}));
+					[ws, os] = [a, b];
+					w.push(wb);
+					o.push(ob);
+					factors.push(s.weighting_factor);
+				} catch (error) {
+					log('warn', `section ${chunk} of ${s.hotkey.slice(0, 8)} not usable: ${errorMessage(error)}`);
+				}
+			}
+			if (!ws || !os || w.length === 0) continue;
+			const mw = mergeSection(w, factors);
+			const mo = mergeSection(o, factors);
+			const key = (kind: string, ext: string) => `${kind}/${hotkey}/1/${epoch}/${randomUUID()}.${ext}`;
+			const k = {w: key('weights', 'bin'), wm: key('metadata/weights', 'json'), o: key('optimizer_state', 'bin'), om: key('metadata/optimizer_state', 'json')};
+			pending.push(
+				await enqueue(k.w, 'partition', bf16ToBytes(mw)),
+				await enqueue(k.wm, 'metadata', json(vectorMetadata(mw.length, 1))),
+				await enqueue(k.o, 'partition', bf16ToBytes(mo)),
+				await enqueue(k.om, 'metadata', json(vectorMetadata(mo.length, 1))),
+			);
+			const data = (s: Section) => ({chunk_start_idx: s.start_idx, chunk_end_idx: s.end_idx, chunk_start_byte: s.start_byte, chunk_end_byte: s.end_byte, chunk_dtype: 'bfloat16', chunk_length: s.end_idx - s.start_idx});
+			partitions.push({layer, chunk_number: chunk, miner_hotkey: hotkey, weight_path: k.w, weight_metadata_path: k.wm, optimizer_state_path: k.o, optimizer_state_metadata_path: k.om, weight_data: data(ws), optimizer_state_data: data(os)});
+		}
+		if (partitions.length === 0) return;
+		waiting(`merged partition upload (${partitions.length} chunk${partitions.length > 1 ? 's' : ''})`);
+		await Promise.all(pending.map(id => queue!.whenDone(id)));
+		try {
+			waiting('notify_merged_partitions_uploaded');
+			const r = await client.notifyMergedPartitions(partitions);
+			heartbeat();
+			stats.partitionsMerged += partitions.length;
+			log('info', `merged chunk${partitions.length > 1 ? 's' : ''} ${partitions.map(p => p.chunk_number).join(', ')} (${r.message})`);
+		} catch (error) {
+			if (error instanceof WrongPhaseError) log('info', 'merged partitions not needed: the layer already has enough');
+			else throw error;
+		}
+	}
+
+	/** Downloads the layer's merged partitions into the worker's weights and optimizer state. */
+	async function syncLayer(): Promise<boolean> {
+		waiting(`merged weights of layer ${layer}`);
+		const parts = await client.layerWeights(layer);
+		heartbeat();
+		if (parts.length === 0) return false;
+		const w = bytesToBf16(await trainer!.exportWeights('bf16')).slice();
+		const o = bytesToBf16(await trainer!.exportOptimizerState('bf16')).slice();
+		const apply = (vec: Uint16Array, d: Partition['weight_data'], bytes: Uint8Array) => {
+			if (d.chunk_end_idx > vec.length || bytes.length !== 2 * (d.chunk_end_idx - d.chunk_start_idx)) throw new UserError(`partition does not fit this model (${bytes.length} bytes for [${d.chunk_start_idx}, ${d.chunk_end_idx}) of ${vec.length})`);
+			applySection(vec, {start_idx: d.chunk_start_idx, end_idx: d.chunk_end_idx, start_byte: d.chunk_start_byte, end_byte: d.chunk_end_byte}, bytesToBf16(bytes));
+		};
+		for (const p of parts) {
+			apply(w, p.weight_data, await download(p.weight_path));
+			apply(o, p.optimizer_state_data, await download(p.optimizer_state_path));
+		}
+		await trainer!.importWeights(bf16ToBytes(w), 'bf16');
+		await trainer!.importOptimizerState(bf16ToBytes(o), 'bf16');
+		log('info', `loaded the merged layer ${layer} (${parts.length} partition${parts.length > 1 ? 's' : ''})`);
+		return true;
+	}
+
+	async function mergeSequence(): Promise<void> {
+		waiting(`the phase of layer ${layer}`);
+		const first = await layerStatus();
+		if (first.status === 'is_training') return;
+		const epochBefore = await layerEpoch();
+		let status: MergingPhase = first.status;
+		let submitted = false;
+		if (status === 'weights_uploading') {
+			submitted = await submitWeights(first.num_sections, epochBefore);
+			status = await waitPhase(['miners_merging_partitions', 'is_training'], 'the layer to start merging (other miners uploading weights)');
+		}
+		if (status === 'miners_merging_partitions') {
+			if (submitted) await mergeChunks(epochBefore);
+			status = await waitPhase(['is_training'], 'the layer to finish merging (enough merged partitions)');
+		}
+		// Back to training: whatever this worker held belongs to archived activations.
+		for (const uid of saved) await trainer!.drop(uid).catch(() => {});
+		saved.clear();
+		const epoch = await layerEpoch();
+		if (epoch > epochBefore) {
+			await syncLayer();
+			stats.merges++;
+			dispatch({type: 'merge_done', layer, epoch, at: now()});
+		} else {
+			log('warn', `layer ${layer} went back to training without a merge (phase timeout)`);
+			setPhase('is_training');
+		}
+	}
+
+	// ---- one step of the loop
+	async function step(): Promise<void> {
+		if (restarting) {
+			waiting('the training worker to restart');
+			await restarting;
+		}
+		if (needRegister) await register();
+		waiting('work (random activation)');
+		let a: ActivationResponse;
+		try {
+			a = await client.randomActivation();
+			heartbeat();
+		} catch (error) {
+			if (error instanceof WrongPhaseError) return mergeSequence();
+			throw error;
+		}
+		if (store.getState().phase !== 'is_training') setPhase('is_training');
+		if (a.direction === 'backward') return backward(a);
+		if (a.direction === 'forward') return forward(a);
+		if (a.reason === 'not training') return mergeSequence();
+		if (layer === 0 && a.reason !== 'out_of_cache') return startSample();
+		waiting(a.reason === 'out_of_cache' ? 'backward passes for the cached activations (cache full)' : `activations from layer ${layer - 1}`);
+		await sleep(pollMs);
+	}
+
+	// ---- failures
+	let fatalError: string | null = null;
+	function fatal(message: string) {
+		if (fatalError) return;
+		fatalError = message;
+		dispatch({type: 'error', message, fatal: true, at: now()});
+		stopCtl.abort();
+	}
+
+	async function recover(error: unknown, failures: number): Promise<void> {
+		if (error instanceof Stopped || stopSignal.aborted) return;
+		if (error instanceof VersionMismatchError) return fatal(`${error.detail} The orchestrator runs another version: update iota-tui.`);
+		const message = errorMessage(error);
+		dispatch({type: 'error', message, fatal: false, at: now()});
+		if (restarting) return;
+		if (error instanceof OrchestratorError) {
+			if (error.status === 404) needRegister = true;
+			if (error.status === 403) {
+				waiting('the hotkey to be in the subnet metagraph');
+				await sleep(Math.min(30_000, pollMs * 10));
+				needRegister = true;
+				return;
+			}
+			if (error.status === 429) {
+				waiting('the rate limit');
+				await sleep(Math.min(30_000, pollMs * 2 ** failures));
+				return;
+			}
+			if (error.status === 0 || error.status >= 500 || failures >= 3) {
+				// v1: after a failed call, healthcheck; when that fails too, re-register.
+				for (let i = 0; ; i++) {
+					checkStop();
+					try {
+						await client.healthcheck();
+						heartbeat();
+						break;
+					} catch {
+						waiting(`the orchestrator at ${client.url} to answer (healthcheck)`);
+						await sleep(Math.min(30_000, 1000 * 2 ** i));
+					}
+				}
+				needRegister = true;
+			}
+		}
+		await sleep(Math.min(10_000, pollMs * 2 ** Math.min(failures, 4)));
+	}
+
+	// ---- background: score, incentive, registration
+	function every(ms: number, fn: () => Promise<void>) {
+		let running = false;
+		const tick = () => {
+			if (running || stopSignal.aborted) return;
+			running = true;
+			void fn()
+				.catch(() => {})
+				.finally(() => (running = false));
+		};
+		const t = setInterval(tick, ms);
+		t.unref();
+		timers.add(t as unknown as NodeJS.Timeout);
+		tick();
+	}
+	async function pollScore(): Promise<void> {
+		let score: number | null = null;
+		try {
+			score = (await client.minerDetail()).score;
+			heartbeat();
+		} catch {
+			score = store.getState().score?.score ?? null;
+		}
+		let incentive: number | null = null;
+		let emission: string | null = null;
+		if (chain) {
+			const n = await chain.neuron(netuid, hotkey).catch(() => null);
+			incentive = n?.incentive ?? null;
+			emission = n?.emission ?? null;
+		}
+		dispatch({type: 'score', score, incentive, emission, emulated, at: now()});
+	}
+
+	// ---- main
+	const loop = (async () => {
+		try {
+			await chainRegistration();
+			checkStop();
+			for (let i = 0; ; i++) {
+				checkStop();
+				try {
+					await register();
+					break;
+				} catch (error) {
+					if (error instanceof OrchestratorError && error.status === 403 && i === 0) log('warn', 'the orchestrator does not see the hotkey on the subnet yet');
+					if (error instanceof OrchestratorError && error.status !== 0 && error.status !== 403 && error.status < 500) throw error;
+					waiting(`registration with the orchestrator at ${client.url} (${errorMessage(error)})`);
+					await sleep(Math.min(30_000, 1000 * 2 ** Math.min(i, 5)));
+				}
+			}
+			const s = await client.settings();
+			settings = s;
+			dispatch({type: 'settings', settings: {...s, batchesBeforeMerging: s.batches_before_merging, layers: s.layers}});
+			config = typeof opts.model === 'object' ? opts.model : getConfig(opts.model ?? 'devnet');
+			if (config.splits.length !== s.layers) throw new UserError(`the orchestrator trains ${s.layers} layers but model config "${config.name}" has ${config.splits.length} stages (pick another --model)`);
+			await startTrainer();
+			const dir = join(opts.dataDir, 'uploads', hotkey);
+			mkdirSync(dir, {recursive: true});
+			queue = await UploadQueue.open({
+				dir,
+				concurrency: opts.uploadConcurrency ?? 2,
+				maxPending: opts.maxPendingUploads ?? 32,
+				run: runJob,
+				onChange: item => {
+					if (item.state === 'failed') stats.uploadsFailed++;
+					dispatch({type: 'upload', item});
+				},
+				onWarning: t => log('warn', t),
+			});
+			if (layer === 0) await headBatcher();
+			await syncLayer();
+			every(opts.scorePollMs ?? 15_000, pollScore);
+			every(opts.registrationCheckMs ?? 100_000, async () => {
+				if (!(await client.isRegistered())) {
+					log('warn', 'the orchestrator no longer knows this miner: registering again');
+					needRegister = true;
+				}
+			});
+			let failures = 0;
+			while (!stopSignal.aborted) {
+				try {
+					await step();
+					failures = 0;
+				} catch (error) {
+					failures++;
+					await recover(error, failures).catch(e => {
+						if (!(e instanceof Stopped)) throw e;
+					});
+				}
+			}
+		} catch (error) {
+			if (!(error instanceof Stopped) && !stopSignal.aborted) fatal(errorMessage(error));
+		}
+	})();
+
+	let stopping: Promise<void> | null = null;
+	const stop = () => {
+		stopping ??= (async () => {
+			dispatch({type: 'stopping', at: now()});
+			stopCtl.abort();
+			for (const t of timers) clearInterval(t);
+			// The loop finishes its current call (worker or HTTP); the worker is closed below either way.
+			await Promise.race([loop, new Promise(r => setTimeout(r, 15_000).unref())]);
+			if (queue) {
+				const deadline = now() + (opts.drainMs ?? 10_000);
+				for (;;) {
+					const left = queue.snapshot().filter(i => i.state === 'queued' || i.state === 'uploading').length;
+					if (left === 0 || now() > deadline) {
+						if (left > 0) log('warn', `${left} upload${left > 1 ? 's' : ''} left on disk; they resume on the next start`);
+						break;
+					}
+					waiting(`uploads to finish (${left} left)`);
+					await new Promise(r => setTimeout(r, 100));
+				}
+				await queue.close({abort: true}).catch(e => log('warn', `upload queue close: ${errorMessage(e)}`));
+			}
+			await trainer?.close().catch(() => {});
+			if (ownChain) await chain?.close().catch(() => {});
+			dispatch({type: 'stopped', at: now()});
+		})();
+		return stopping;
+	};
+	opts.signal?.addEventListener('abort', () => void stop(), {once: true});
+	if (opts.signal?.aborted) void stop();
+	// A fatal error stops the miner by itself (after its uploads are drained or persisted).
+	const done = loop.then(() => stop());
+	return {stop, done, stats: () => ({...stats})};
+}

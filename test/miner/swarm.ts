@@ -1,0 +1,109 @@
+// A devnet (real chain, store, orchestrator) with N in-process miners, each with its own hotkey
+// registered on subnet 9. Records every miner's states so views can be checked against them.
+import {mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import type {KeyringPair} from '@polkadot/keyring/types';
+import {connectChain, type ChainClient} from '../../source/chain/client.js';
+import {startDevnet, type Devnet} from '../../source/devnet/devnet.js';
+import type {OrchestratorSettingsInput} from '../../source/orchestrator/settings.js';
+import {startMiner, type MinerHandle, type MinerOptions} from '../../source/miner/runtime.js';
+import {createMinerStore} from '../../source/miner/store.js';
+import type {MinerEvent, MinerState, MinerStore} from '../../source/miner/types.js';
+import {newMnemonic, pairFromMnemonic} from '../../source/wallet/keys.js';
+
+export type SwarmMiner = {hotkey: KeyringPair; store: MinerStore; handle: MinerHandle; events: MinerEvent[]; states: MinerState[]};
+export type Swarm = {devnet: Devnet; chain: ChainClient; miners: SwarmMiner[]; dir: string; close(): Promise<void>};
+
+/** Small, fast settings: 3 layers, a few backward passes per merge, generous rate limits. */
+export const SWARM_SETTINGS: OrchestratorSettingsInput = {
+	layers: 3,
+	batches_before_merging: 4,
+	rate_limit_per_s: 50,
+	rate_limit_random_per_s: 100,
+	metagraph_ttl_s: 2,
+	learning_rate: 3e-3,
+	cache_limit: 2,
+};
+
+export async function startSwarm(opts: {miners: number; settings?: OrchestratorSettingsInput; miner?: Partial<MinerOptions>; keepStates?: number}): Promise<Swarm> {
+	const dir = mkdtempSync(join(tmpdir(), 'iota-swarm-'));
+	const devnet = await startDevnet({dataDir: join(dir, 'devnet'), settings: opts.settings ?? SWARM_SETTINGS});
+	const chain = await connectChain(devnet.chain);
+	const hotkeys: KeyringPair[] = [];
+	for (let i = 0; i < opts.miners; i++) {
+		const coldkey = await pairFromMnemonic(newMnemonic());
+		const hotkey = await pairFromMnemonic(newMnemonic());
+		await chain.fundFromFaucet(coldkey.address);
+		await chain.burnedRegister(coldkey, hotkey.address, devnet.netuid);
+		hotkeys.push(hotkey);
+	}
+	const miners: SwarmMiner[] = [];
+	const keep = opts.keepStates ?? 2000;
+	for (const hotkey of hotkeys) {
+		const store = createMinerStore();
+		const events: MinerEvent[] = [];
+		const states: MinerState[] = [];
+		store.subscribe((state, event) => {
+			events.push(event);
+			if (event.type !== 'log' && states.length < keep) states.push(state);
+		});
+		const handle = await startMiner({
+			orchestratorUrl: devnet.orchestrator,
+			chain,
+			hotkeyPair: hotkey,
+			netuid: devnet.netuid,
+			network: 'devnet',
+			dataDir: join(dir, 'miners'),
+			backend: 'cpu',
+			model: 'tiny',
+			store,
+			pollMs: 100,
+			phasePollMs: 200,
+			scorePollMs: 1000,
+			localSteps: 1,
+			clientBackoffMs: 200,
+			...opts.miner,
+		});
+		miners.push({hotkey, store, handle, events, states});
+		// One registration at a time: the devnet orchestrator balances layers by counting miners,
+		// and concurrent register_miner calls can read the same counts.
+		await untilAll([miners.at(-1)!], s => s.layer !== null || s.status === 'error', 60_000, 'registration');
+	}
+	return {
+		devnet,
+		chain,
+		miners,
+		dir,
+		async close() {
+			await Promise.all(miners.map(m => m.handle.stop()));
+			await chain.close();
+			await devnet.close();
+			rmSync(dir, {recursive: true, force: true});
+		},
+	};
+}
+
+/** Resolves when `pred` holds for the state of every miner, or rejects after `ms` with what is missing. */
+export function untilAll(miners: SwarmMiner[], pred: (s: MinerState) => boolean, ms: number, what: string): Promise<void> {
+	return new Promise((resolve, reject) => {
+		const offs: (() => void)[] = [];
+		const check = () => {
+			if (miners.every(m => pred(m.store.getState()))) {
+				clearTimeout(timer);
+				offs.forEach(o => o());
+				resolve();
+			}
+		};
+		const timer = setTimeout(() => {
+			offs.forEach(o => o());
+			const detail = miners.map(m => {
+				const s = m.store.getState();
+				return `layer ${s.layer} ${s.status} epoch ${s.epoch} bwd ${s.backwardsSinceMerge} waiting ${s.waitingFor ?? '-'} err ${s.lastError ?? '-'}`;
+			});
+			reject(new Error(`timed out after ${ms} ms waiting for ${what}:\n  ${detail.join('\n  ')}`));
+		}, ms);
+		for (const m of miners) offs.push(m.store.subscribe(check));
+		check();
+	});
+}
