@@ -3,8 +3,9 @@
 import {ApiPromise, WsProvider} from '@polkadot/api';
 import {UserError, errorMessage} from '../errors.js';
 import {findChainSpec, readChainSpec, withTimestamp} from './spec.js';
-import {DEVNET_NETUID, TAO, devnetKey} from './devnet-keys.js';
+import {DEVNET_NETUID, TAO, VALIDATOR_ROOT_STAKE, devnetKey} from './devnet-keys.js';
 import {sendAndWait} from './tx.js';
+import {installYumaHook, type YumaHookStats} from './yuma-hook.js';
 
 export type DevChainOptions = {
 	port?: number;
@@ -13,9 +14,11 @@ export type DevChainOptions = {
 	blockIntervalMs?: number; // build an empty block this often so chain time moves (0 = only on transactions)
 	tempo?: number;
 	log?: (line: string) => void;
+	/** Recompute Yuma vectors on each head from the on-chain weights (the runtime's epoch is a mock). Default true. */
+	emulateYuma?: boolean;
 };
 
-export type DevChain = {url: string; netuid: number; close(): Promise<void>};
+export type DevChain = {url: string; netuid: number; yuma?: YumaHookStats; close(): Promise<void>};
 
 const FAKE_NETUIDS = [2, 3, 4, 5, 6, 7, 8];
 // Per-netuid maps that registerNetwork writes for every netuid it sees; cleared for the fakes.
@@ -64,11 +67,14 @@ export async function startDevChain(opts: DevChainOptions = {}): Promise<DevChai
 		throw new UserError(`the local chain did not start: ${message}`);
 	}
 	running++;
+	// Installed before any client connects, so every head is rewritten before RPC subscribers see it.
+	const hook = opts.emulateYuma === false ? undefined : installYumaHook(server.chain.headState as never, DEVNET_NETUID, log);
 	const url = `ws://${server.addr}`;
 	const provider = new WsProvider(url);
 	const api = await ApiPromise.create({provider, noInitWarn: true});
 	try {
 		await createSubnet9(api, provider, sudo, owner.address, opts.tempo ?? 10);
+		await registerValidator(api, faucet);
 	} catch (error) {
 		await api.disconnect();
 		await server.close();
@@ -88,7 +94,9 @@ export async function startDevChain(opts: DevChainOptions = {}): Promise<DevChai
 	return {
 		url,
 		netuid: DEVNET_NETUID,
+		yuma: hook?.stats,
 		async close() {
+			hook?.uninstall();
 			if (timer) clearInterval(timer);
 			await server.close();
 			if (--running === 0) await destroyWorker(); // the executor thread would keep the process alive
@@ -138,4 +146,16 @@ async function createSubnet9(api: ApiPromise, provider: WsProvider, sudo: Awaite
 	set('subnetAlphaIn', u64(1000n * TAO));
 	await provider.send('dev_setStorage', [{[pallet]: cleanup}]);
 	await provider.send('dev_setStorage', [raw]);
+}
+
+// The devnet validator (the orchestrator's hotkey): funded for fees, registered on subnet 9 and
+// staked on root so it holds nearly all of subnet 9's stake weight; one batch, one block.
+async function registerValidator(api: ApiPromise, faucet: Awaited<ReturnType<typeof devnetKey>>) {
+	const validator = (await devnetKey('validatorHotkey')).address;
+	const sm = api.tx.subtensorModule;
+	await sendAndWait(api, api.tx.utility.batchAll([
+		api.tx.balances.transferKeepAlive(validator, 1000n * TAO),
+		sm.burnedRegister(DEVNET_NETUID, validator),
+		sm.addStake(validator, 0, VALIDATOR_ROOT_STAKE),
+	]), faucet);
 }

@@ -7,7 +7,11 @@ export const DEVNET_NETUID = 9;
 export const TAO = 1_000_000_000n; // rao per TAO
 export const FAUCET_DRIP = 1000n * TAO;
 
-const uri = {sudo: '//Alice', faucet: '//Alice', ownerHotkey: '//Alice//iota-owner'} as const;
+// The validator hotkey is the devnet orchestrator's: it sets weights on subnet 9 each tempo.
+const uri = {sudo: '//Alice', faucet: '//Alice', ownerHotkey: '//Alice//iota-owner', validatorHotkey: '//Alice//iota-validator'} as const;
+
+/** Stake the devnet validator holds on root (1:1, counted on subnet 9 at TaoWeight ~0.18). */
+export const VALIDATOR_ROOT_STAKE = 10_000n * TAO;
 
 export async function devnetKey(role: keyof typeof uri): Promise<KeyringPair> {
 	await cryptoWaitReady();

@@ -6,6 +6,8 @@ import type {OrchestratorSettings, OrchestratorSettingsInput} from '../orchestra
 import type {ChainView} from './chain-view.js';
 import {startObjectStore, type ObjectStore} from './store.js';
 import {startOrchestrator, type OrchestratorServer} from './server.js';
+import type {DevnetValidator} from './score-validator.js';
+import {DEFAULT_SPOT_CHECK, type SpotCheckSettings} from './score-spotcheck.js';
 
 export interface DevnetOptions {
 	/** Where the SQLite state and the store's files live (default ~/.local/share/iota-tui/devnet). */
@@ -21,6 +23,8 @@ export interface DevnetOptions {
 	chainView?: ChainView;
 	settings?: OrchestratorSettingsInput;
 	blockIntervalMs?: number;
+	/** The orchestrator as subnet 9's validator (score, spot-check, setWeights each tempo); on by default with a chain. */
+	validator?: false | {spotCheck?: SpotCheckSettings | false; auto?: boolean};
 	log?: (line: string) => void;
 }
 
@@ -33,6 +37,7 @@ export interface Devnet {
 	settings: OrchestratorSettings;
 	objectStore: ObjectStore;
 	server: OrchestratorServer;
+	validator?: DevnetValidator;
 	/** Stops and restarts the orchestrator on the same port and data (state must survive). */
 	restartOrchestrator(): Promise<void>;
 	close(): Promise<void>;
@@ -75,11 +80,23 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
 		cleanups.push(() => objectStore.close());
 		log(`store: ${objectStore.url} (bucket ${objectStore.bucket})`);
 		const storeAccess = {endpoint: objectStore.url, bucket: objectStore.bucket, accessKeyId: objectStore.accessKeyId, secretAccessKey: objectStore.secretAccessKey};
-		const orchestratorOpts = {dataDir, chain: view, store: storeAccess, settings: opts.settings, host, port: opts.port ?? 0, log};
+		let validator: DevnetValidator | undefined;
+		const orchestratorOpts = {
+			dataDir, chain: view, store: storeAccess, settings: opts.settings, host, port: opts.port ?? 0, log,
+			chainScore: (hotkey: string) => (validator ? validator.chainScore(hotkey) : Promise.reject(new Error('no validator'))),
+		};
 		let server = await startOrchestrator(orchestratorOpts);
 		let closeServer = () => server.close();
 		cleanups.push(() => closeServer());
 		log(`orchestrator: ${server.url} (${server.settings.layers} layers)`);
+		if (!opts.chainView && opts.validator !== false) {
+			const {startValidator} = await import('./score-run.js');
+			validator = await startValidator({
+				chainUrl, netuid, store: storeAccess, state: () => server.state, layers: server.settings.layers,
+				spotCheck: opts.validator?.spotCheck ?? DEFAULT_SPOT_CHECK, auto: opts.validator?.auto, log,
+			});
+			cleanups.push(() => validator!.close());
+		}
 		const devnet: Devnet = {
 			chain: chainUrl,
 			store: objectStore.url,
@@ -89,6 +106,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
 			settings: server.settings,
 			objectStore,
 			server,
+			validator,
 			async restartOrchestrator() {
 				await server.close();
 				server = await startOrchestrator({...orchestratorOpts, port: server.port});

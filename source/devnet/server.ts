@@ -17,6 +17,7 @@ import {resolveSettings, type OrchestratorSettings, type OrchestratorSettingsInp
 import {makeS3Client} from '../storage/s3.js';
 import {Presigner} from '../storage/presign.js';
 import type {ChainView} from './chain-view.js';
+import type {ChainScore} from './score-validator.js';
 import {OrchestratorState, type MinerRow} from './state.js';
 import {advancePhases} from './phases.js';
 import {RateLimiter} from './rate-limit.js';
@@ -38,6 +39,8 @@ export interface OrchestratorOptions {
 	host?: string;
 	port?: number;
 	log?: (line: string) => void;
+	/** On-chain incentive/emission for miner_detail (the devnet validator provides it). */
+	chainScore?: (hotkey: string) => Promise<ChainScore>;
 }
 
 export interface OrchestratorServer {
@@ -74,6 +77,7 @@ export interface Core {
 	settings: OrchestratorSettings;
 	state: OrchestratorState;
 	chain: ChainView;
+	chainScore?: (hotkey: string) => Promise<ChainScore>;
 	presigner: Presigner;
 	bucket: string;
 	now(): number;
@@ -124,6 +128,7 @@ export async function startOrchestrator(opts: OrchestratorOptions): Promise<Orch
 		settings,
 		state,
 		chain: opts.chain,
+		chainScore: opts.chainScore,
 		presigner,
 		bucket: opts.store.bucket,
 		now,

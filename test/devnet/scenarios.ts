@@ -131,13 +131,14 @@ export const scenarios: Scenario[] = [
 		assert.equal((await b.isMerging(1)).status, 'weights_uploading');
 		const table = await a.globalMinerWeights();
 		assert.equal(table.layers[0]!.submitted, 1);
-		assert.equal(table.miner_weights[a.hotkey], 2);
+		// score = forwards + backwards + weight submissions + merged partitions (score.ts): 1 + 1 + 1.
+		assert.equal(table.miner_weights[a.hotkey], 3);
 		assert.equal((await submitWeights(b, 1, 0)).success, 'success');
 		assert.equal((await submitWeights(c, 1, 0)).success, 'success');
 		await assert.rejects(submitWeights(c, 1, 0), (e: unknown) => e instanceof WrongPhaseError && e.expectedState === 'weights_uploading');
 	}],
 
-	['merging: the chunk plan, merged partitions, back to training with new layer weights', async () => {
+	['merging: the chunk plan, merged partitions, back to training with new layer weights', async ({devnet}) => {
 		for (const [layer, c] of clients.entries()) {
 			const [weights, chunks] = await c.chunksForMiner();
 			assert.equal(weights.length, 1);
@@ -164,7 +165,9 @@ export const scenarios: Scenario[] = [
 			assert.equal(parts.length, 1);
 			assert.deepEqual(await download(parts[0]!.weight_path, {start: 2, end: 6}), section.subarray(2, 6));
 			const detail = await c.minerDetail();
-			assert.equal(detail.score, 3);
+			const raw = (await (await fetch(`${devnet.orchestrator}/orchestrator/metrics/miner_detail/${c.hotkey}`)).json()) as {work: Record<string, number>};
+			assert.deepEqual([raw.work.weightsSubmitted, raw.work.partitionsMerged], [1, 1]);
+			assert.equal(detail.score, Object.values(raw.work).reduce((a, b) => a + b, 0));
 			assert.equal(detail.backwards_since_reset, 0);
 			assert.equal(detail.total_backwards, 1);
 		}
