@@ -63,15 +63,31 @@ function start(wallet: WalletRef, info: SetupInfo) {
 			await new Promise(resolve => setTimeout(resolve, 50));
 		}
 	};
-	const press = async (keys: string) => {
-		app.stdin.write(keys);
-		await tick();
+	// Ink subscribes input handlers in effects, which can run after the frame is visible when the
+	// machine is busy: a key sent too early is dropped. With `leaving`, resend until the screen moves on.
+	const press = async (keys: string, leaving?: RegExp) => {
+		for (let attempt = 0; attempt < 20; attempt++) {
+			app.stdin.write(keys);
+			await tick();
+			if (!leaving) return;
+			const deadline = Date.now() + 1000;
+			while (Date.now() < deadline) {
+				if (!leaving.test(frame())) return;
+				await new Promise(resolve => setTimeout(resolve, 50));
+			}
+		}
+		assert.fail(`the screen did not react to ${JSON.stringify(keys)}; last frame:\n${frame()}`);
 	};
 	// Types text, waits until the input shows it (masked or not), then submits.
 	const type = async (text: string, shown: string) => {
-		await press(text);
-		await waitFor(new RegExp(`${shown.replace(/[*.]/g, c => `\\${c}`)}\\s*$`, 'm'), 5_000);
-		await press(ENTER);
+		const echo = new RegExp(`${shown.replace(/[*.]/g, c => `\\${c}`)}\\s*$`, 'm');
+		for (let attempt = 0; attempt < 20 && !echo.test(frame()); attempt++) {
+			app.stdin.write(text);
+			const deadline = Date.now() + 1000;
+			while (Date.now() < deadline && !echo.test(frame())) await new Promise(resolve => setTimeout(resolve, 50));
+		}
+		await waitFor(echo, 5_000);
+		await press(ENTER, echo);
 	};
 	return {app, services, frame, waitFor, press, type, exited: () => exited};
 }
@@ -102,16 +118,16 @@ test('from no wallet: create, confirm a word, password, devnet, register, done w
 	assert.match(w.frame(), /Create a new wallet/);
 	assert.match(w.frame(), /Import a wallet from its mnemonic/);
 	// Select: arrows move the focus, Enter picks. Down to "Import", back up to "Create", Enter.
-	await w.press(DOWN);
-	await w.press(UP);
-	await w.press(ENTER);
+	await w.press(DOWN, /❯ Create a new wallet/);
+	await w.press(UP, /❯ Import a wallet/);
+	await w.press(ENTER, /No wallet found/);
 
 	await w.waitFor(/Your coldkey mnemonic/);
 	const words = new Map<number, string>();
 	for (const m of w.frame().matchAll(/(\d{1,2})\. ([a-z]+)/g)) words.set(Number(m[1]), m[2]!);
 	assert.equal(words.size, 12, `12 numbered words on screen:\n${w.frame()}`);
 	const mnemonic = [...Array(12).keys()].map(i => words.get(i + 1)!).join(' ');
-	await w.press(ENTER);
+	await w.press(ENTER, /Your coldkey mnemonic/);
 
 	const asked = await w.waitFor(/type word #(\d+) of your mnemonic/);
 	const n = Number(asked[1]);
@@ -135,7 +151,7 @@ test('from no wallet: create, confirm a word, password, devnet, register, done w
 	// Argon2i runs here; then the network question.
 	await w.waitFor(/Which network\?/);
 	assert.match(w.frame(), /devnet/);
-	await w.press(ENTER); // devnet is the first option and has the focus
+	await w.press(ENTER, /Which network\?/); // devnet is the first option and has the focus
 
 	// The devnet faucet funds the new coldkey, then the balance and burn cost are shown.
 	await w.waitFor(/Register the hotkey now\?/);
@@ -145,7 +161,7 @@ test('from no wallet: create, confirm a word, password, devnet, register, done w
 	assert.match(confirm, /Burn cost/);
 	assert.doesNotMatch(confirm, /does not cover the burn/);
 	assert.doesNotMatch(confirm, /closed right now/);
-	await w.press('y');
+	await w.press('y', /Register the hotkey now\?/);
 
 	const done = await w.waitFor(/registered on subnet 9: uid (\d+)/);
 	const uid = Number(done[1]);
@@ -175,7 +191,10 @@ test('from no wallet: create, confirm a word, password, devnet, register, done w
 	assert.equal(neuron.coldkey, coldPub.ss58Address);
 	assert.deepEqual(saved, ['devnet'], 'the chosen network is saved for the next run');
 
-	await w.press(ENTER);
+	for (let i = 0; i < 20 && !w.exited(); i++) {
+		await w.press(ENTER);
+		await new Promise(resolve => setTimeout(resolve, 200));
+	}
 	const exited = w.exited() as SetupState | null;
 	assert.equal(exited?.step.kind, 'done', 'Enter on the done screen exits');
 	assert.equal(exited?.mnemonic, null, 'the mnemonic is not held once written');
@@ -205,7 +224,7 @@ test('coldkey present, new hotkey: hotkey created, wrong password sends back to 
 	assert.ok(w.frame().includes(hot.ss58Address!), 'the new hotkey is shown');
 	assert.ok(w.frame().includes(first.coldkey), 'the existing coldkey is reused');
 	// Pressing Enter takes the default (Y).
-	await w.press(ENTER);
+	await w.press(ENTER, /Register the hotkey now\?/);
 
 	await w.waitFor(/Coldkey password \(to sign the registration\)/);
 	await w.type('not-the-password', '*'.repeat('not-the-password'.length));
