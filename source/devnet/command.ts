@@ -44,6 +44,9 @@ type DevnetFlags = {
 	reset?: boolean;
 	config?: string;
 	blockInterval?: number;
+	miners?: number;
+	minerModel?: string;
+	minerBackend?: string;
 } & Record<string, unknown>;
 
 export function addDevnetCommand(program: Command): void {
@@ -60,7 +63,10 @@ export function addDevnetCommand(program: Command): void {
 		.option('--data-dir <dir>', 'where orchestrator state (SQLite) and stored objects live', defaultDataDir())
 		.option('--reset', 'delete the data dir first (start from an empty orchestrator and store)')
 		.option('--config <file>', 'JSON file with orchestrator settings (snake_case keys as GET /orchestrator/settings shows); flags win')
-		.option('--block-interval <ms>', 'build an empty block this often so chain time moves', num('int'));
+		.option('--block-interval <ms>', 'build an empty block this often so chain time moves', num('int'))
+		.option('--miners <n>', 'also start n headless miners (own processes, own wallets under --data-dir, registered on the local chain); their NDJSON joins --json', num('int'))
+		.option('--miner-model <config>', 'model config for --miners (stages must equal --layers; default devnet)')
+		.option('--miner-backend <name>', 'training backend for --miners (default auto)');
 	for (const [flag, key, kind, help] of SETTING_FLAGS) {
 		cmd.addOption(new Option(flag, `${help} (default ${String(d[key])})`).argParser(num(kind)));
 	}
@@ -123,19 +129,31 @@ async function runDevnet(flags: DevnetFlags): Promise<void> {
 		emit(`  orchestrator  ${devnet.orchestrator}  (${devnet.settings.layers} layers, BATCHES_BEFORE_MERGING ${devnet.settings.batches_before_merging})`);
 		emit('Press Ctrl+C to stop.');
 	}
-	await new Promise<void>(resolve => {
+	let miners: {stop(): Promise<void>} | null = null;
+	let minersStarting: Promise<unknown> = Promise.resolve();
+	const stopped = new Promise<void>(resolve => {
 		let stopping = false;
 		const stop = (signal: string) => {
 			if (stopping) return;
 			stopping = true;
 			log(`devnet: ${signal}, stopping`);
-			void devnet.close().finally(() => {
-				if (json) emit('{"event": "devnet_stopped"}');
-				resolve();
-			});
+			void minersStarting
+				.then(() => miners?.stop())
+				.finally(() => devnet.close())
+				.finally(() => {
+					if (json) emit('{"event": "devnet_stopped"}');
+					resolve();
+				});
 		};
 		process.once('SIGINT', () => stop('SIGINT'));
 		process.once('SIGTERM', () => stop('SIGTERM'));
 	});
+	if (flags.miners) {
+		minersStarting = import('../miner/devnet-miners.js')
+			.then(m => m.startDevnetMiners({count: flags.miners!, chainUrl: devnet.chain, orchestratorUrl: devnet.orchestrator, netuid: devnet.netuid, dataDir: devnet.dataDir, json, emit, log, model: flags.minerModel, backend: flags.minerBackend}))
+			.then(m => (miners = m))
+			.catch(error => log(`devnet: miners failed to start: ${errorMessage(error)}`));
+	}
+	await stopped;
 	process.exit(0);
 }

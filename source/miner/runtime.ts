@@ -69,6 +69,8 @@ export type MinerHandle = {
 	done: Promise<void>;
 	/** Counters the e2e test and the headless summary read. */
 	stats(): MinerStats;
+	/** The message of the fatal error that stopped the miner, if one did. */
+	fatalError(): string | null;
 };
 
 export type MinerStats = {activationsUploaded: number; published: number; stale: number; merges: number; weightsSubmitted: number; partitionsMerged: number; uploadsFailed: number};
@@ -737,5 +739,5 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 	if (opts.signal?.aborted) void stop();
 	// A fatal error stops the miner by itself (after its uploads are drained or persisted).
 	const done = loop.then(() => stop());
-	return {stop, done, stats: () => ({...stats})};
+	return {stop, done, stats: () => ({...stats}), fatalError: () => fatalError};
 }

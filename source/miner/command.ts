@@ -1,0 +1,142 @@
+// `iota-tui mine`: join the swarm with a registered hotkey, train the assigned layer, merge. The
+// dashboard when stdout is a terminal, plain timestamped lines with --headless or no TTY, NDJSON
+// with --json. Ctrl+C / SIGTERM stop cleanly: pending uploads are drained or kept on disk.
+// Definitions only here; the work loads on use so --help stays fast.
+import {join} from 'node:path';
+import {InvalidArgumentError, type Command} from 'commander';
+import {addWalletOptions, type WalletOptions} from '../cli-options.js';
+
+export type MineFlags = WalletOptions & {
+	network?: string;
+	orchestrator?: string;
+	netuid?: string;
+	backend?: string;
+	model?: string;
+	headless?: boolean;
+	json?: boolean;
+	dataDir?: string;
+	healthPort?: number;
+	healthHost?: string;
+	localSteps?: number;
+};
+
+const int = (min: number, max: number) => (value: string): number => {
+	const n = Number(value);
+	if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number ${min}-${max}.`);
+	return n;
+};
+
+export function addMineCommand(program: Command): void {
+	addWalletOptions(program.command('mine'))
+		.description('mine: register with the orchestrator, train the assigned layer, upload, merge; live dashboard (or --headless / --json)')
+		.option('-n, --network <name|url>', 'chain: devnet (local), test, finney or a ws:// URL (default: config network)')
+		.option('--orchestrator <url>', 'orchestrator URL (default: config endpoints.orchestrator; on the devnet http://127.0.0.1:8010)')
+		.option('--netuid <n>', 'subnet (default: config netuid, 9)')
+		.option('--backend <name>', 'training backend: auto, cuda, webgpu, node, wasm or cpu', 'auto')
+		.option('--model <config>', 'model config whose stages match the orchestrator layers (devnet, tiny)', 'devnet')
+		.option('--headless', 'no dashboard: plain timestamped lines (also when stdout is not a terminal)')
+		.option('--json', 'print NDJSON events (implies --headless)')
+		.option('--data-dir <dir>', 'where the persistent upload queue lives (default ~/.local/share/iota-tui/miner)')
+		.option('--health-port <n>', 'serve GET /health ({status, hotkey, layer, uid, registered, timestamp}) on this port', int(1, 65535))
+		.option('--health-host <ip>', 'address for --health-port', '127.0.0.1')
+		.option('--local-steps <n>', 'optimizer step every n backward passes (default: once per merge, as IOTA v1)', int(1, 1_000_000))
+		.addHelpText('after', '\nThe hotkey must be registered on the subnet first (`iota-tui register`). q or Ctrl+C stops; uploads not finished stay on disk and resume on the next start.')
+		.action(async (flags: MineFlags, cmd: Command) => runMinerCli({...flags, theme: (cmd.optsWithGlobals() as {theme?: string}).theme, configDir: (cmd.optsWithGlobals() as {configDir?: string}).configDir}));
+}
+
+export type RunMinerOptions = MineFlags & {theme?: string; configDir?: string};
+
+/** Runs a miner until it is stopped; the no-command wizard calls this after setup. */
+export async function runMinerCli(opts: RunMinerOptions): Promise<void> {
+	const [{loadConfig}, {walletRef}, {resolveNetwork}, {UsageError, UserError}, {loadHotkeyPair}, {parseBackend}, {createMinerStore}, {startMiner}, {defaultDataDir}] = await Promise.all([
+		import('../config.js'),
+		import('../cli-common.js'),
+		import('../chain/networks.js'),
+		import('../errors.js'),
+		import('../wallet/wallet.js'),
+		import('../training/backend-names.js'),
+		import('./store.js'),
+		import('./runtime.js'),
+		import('../paths.js'),
+	]);
+	const cfg = loadConfig(opts.configDir);
+	const ref = walletRef(opts, cfg);
+	const net = resolveNetwork(opts.network ?? cfg.values.network, cfg.values.endpoints.devnet);
+	const orchestratorUrl = opts.orchestrator ?? cfg.values.endpoints.orchestrator ?? (net.local ? 'http://127.0.0.1:8010' : undefined);
+	if (!orchestratorUrl) throw new UsageError(`no orchestrator URL for network ${net.name}: pass --orchestrator URL`);
+	if (!/^https?:\/\/\S+$/.test(orchestratorUrl)) throw new UsageError(`--orchestrator must be an http(s) URL, got "${orchestratorUrl}"`);
+	const netuid = opts.netuid === undefined ? cfg.values.netuid : Number(opts.netuid);
+	if (!Number.isInteger(netuid) || netuid < 0 || netuid > 65535) throw new UsageError('--netuid must be an integer 0-65535');
+	let backend;
+	try {
+		backend = parseBackend(opts.backend ?? 'auto');
+	} catch (error) {
+		throw new UsageError((error as Error).message);
+	}
+	const hotkeyPair = await loadHotkeyPair(ref);
+	const store = createMinerStore();
+	const headless = Boolean(opts.headless || opts.json || !process.stdout.isTTY);
+	const dataDir = opts.dataDir ?? join(defaultDataDir(), '..', 'miner');
+
+	let stopView: () => void = () => {};
+	if (headless) {
+		const {startHeadless} = await import('../ui/headless.js');
+		stopView = startHeadless(store, {json: Boolean(opts.json), out: process.stdout, hotkey: hotkeyPair.address});
+	}
+	const health = opts.healthPort ? await serveHealth(store, opts.healthHost ?? '127.0.0.1', opts.healthPort) : null;
+	const miner = await startMiner({
+		orchestratorUrl,
+		chainUrl: net.url,
+		hotkeyPair,
+		netuid,
+		network: net.name,
+		dataDir,
+		backend,
+		model: opts.model,
+		store,
+		localSteps: opts.localSteps,
+	});
+	try {
+		if (headless) {
+			await new Promise<void>(resolve => {
+				const onSignal = () => void miner.stop().finally(resolve);
+				process.once('SIGINT', onSignal);
+				process.once('SIGTERM', onSignal);
+				process.once('SIGHUP', onSignal);
+				void miner.done.finally(resolve);
+			});
+			await miner.done;
+		} else {
+			const [{startDashboard}, {loadTheme}] = await Promise.all([import('../ui/dashboard/index.js'), import('../ui/theme.js')]);
+			await startDashboard(store, {theme: loadTheme(opts.theme ?? cfg.values.theme), onQuit: () => miner.stop()});
+			await miner.stop();
+		}
+	} finally {
+		stopView();
+		health?.close();
+	}
+	// Ended by a fatal error (not by the user): say so on stderr and exit non-zero.
+	const fatal = miner.fatalError();
+	if (fatal) throw new UserError(fatal);
+}
+
+/** IOTA's miner health endpoint: GET /health -> {status, hotkey, layer, uid, registered, timestamp}. */
+async function serveHealth(store: import('./types.js').MinerStore, host: string, port: number) {
+	const {createServer} = await import('node:http');
+	const server = createServer((req, res) => {
+		if (req.method !== 'GET' || !req.url?.startsWith('/health')) {
+			res.writeHead(404, {'Content-Type': 'application/json'}).end('{"detail": "not found"}');
+			return;
+		}
+		const s = store.getState();
+		const ok = s.status !== 'error' && s.status !== 'stopped';
+		res.writeHead(ok ? 200 : 503, {'Content-Type': 'application/json'}).end(
+			JSON.stringify({status: ok ? 'healthy' : 'unhealthy', hotkey: s.hotkey, layer: s.layer, uid: s.uid, registered: s.layer !== null, timestamp: Date.now() / 1000, state: s.status, waiting_for: s.waitingFor}),
+		);
+	});
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', (e: NodeJS.ErrnoException) => reject(new Error(`--health-port ${port}: ${e.code === 'EADDRINUSE' ? 'port in use' : e.message}`)));
+		server.listen(port, host, resolve);
+	});
+	return {close: () => server.close()};
+}
