@@ -210,6 +210,9 @@ export class OrchestratorState {
 	}
 	/** After a merge: the layer's activations are archived and its caches and counters reset. */
 	archiveLayer(layer: number): void {
+		// Samples cut here are dead everywhere: drop their cache rows on every layer too, or the
+		// previous layer's miner keeps them as held activations forever (cache_limit deadlock).
+		this.db.prepare("DELETE FROM cache WHERE uid IN (SELECT uid FROM tasks WHERE layer = ? AND state IN ('available', 'processing'))").run(layer);
 		this.db.prepare("UPDATE tasks SET state = 'archived' WHERE layer = ? AND state IN ('available', 'processing')").run(layer);
 		this.db.prepare('DELETE FROM cache WHERE layer = ?').run(layer);
 		this.db.prepare('UPDATE miners SET backwards_since_reset = 0 WHERE layer = ?').run(layer);
