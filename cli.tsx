@@ -6,6 +6,7 @@ import {addWalletCommands} from './source/wallet/command.js';
 import {addChainCommands} from './source/chain/command.js';
 import {addDevnetCommand} from './source/devnet/command.js';
 import {addTrainCommand} from './source/training/command.js';
+import {addMineCommand} from './source/miner/command.js';
 import {UserError, errorMessage} from './source/errors.js';
 import {packageVersion} from './source/paths.js';
 
@@ -27,6 +28,7 @@ addWalletCommands(program);
 addChainCommands(program);
 addDevnetCommand(program);
 addTrainCommand(program);
+addMineCommand(program);
 
 try {
 	await program.parseAsync(process.argv);

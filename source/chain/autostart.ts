@@ -1,5 +1,7 @@
-// For the default devnet URL: start `iota-tui chain` in the background when nothing answers there,
-// so `npx iota-tui` works on a fresh machine with no other step. The chain outlives the wizard.
+// For the default devnet URL: start the whole devnet (`iota-tui devnet --miners 2`: chain, object
+// store, orchestrator and two miners so a 3-stage pipeline has a miner on every other layer) in the
+// background when nothing answers there, so `npx iota-tui` works on a fresh machine with no other
+// step. The devnet outlives the wizard; its log is in ~/.local/share/iota-tui/devnet.log.
 import {spawn} from 'node:child_process';
 import {mkdirSync, openSync} from 'node:fs';
 import {join} from 'node:path';
@@ -19,12 +21,14 @@ export async function connectOrStartDevnet(url: string, log: (line: string) => v
 	const port = Number(new URL(url).port || 9944);
 	const dir = join(defaultDataDir(), '..');
 	mkdirSync(dir, {recursive: true});
-	const logFile = join(dir, 'chain.log');
+	const logFile = join(dir, 'devnet.log');
 	const out = openSync(logFile, 'a');
 	// Same Node, same loader flags (tsx in development), same CLI file.
-	const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'chain', '--port', String(port)], {detached: true, stdio: ['ignore', out, out]});
+	// --reset: the chain starts from genesis, so orchestrator state from an earlier devnet is stale.
+	const args = ['devnet', '--chain-port', String(port), '--miners', '2', '--headless', '--reset'];
+	const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], {detached: true, stdio: ['ignore', out, out]});
 	child.unref();
-	log(`started the local devnet chain (pid ${child.pid}, log ${logFile})`);
+	log(`started the local devnet (pid ${child.pid}, log ${logFile})`);
 	const deadline = Date.now() + 90_000;
 	while (Date.now() < deadline) {
 		if (child.exitCode !== null) break;
@@ -37,5 +41,5 @@ export async function connectOrStartDevnet(url: string, log: (line: string) => v
 			await new Promise(r => setTimeout(r, 1000));
 		}
 	}
-	throw new UserError(`the local devnet chain did not come up at ${url}: see ${logFile}, or start it yourself with \`iota-tui chain\``);
+	throw new UserError(`the local devnet did not come up at ${url}: see ${logFile}, or start it yourself with \`iota-tui devnet --miners 2\``);
 }

@@ -8,7 +8,8 @@ import {initialSetup, nextEffect, setupReducer, type SetupInfo, type SetupState}
 import type {SetupServices} from '../miner/setup-services.js';
 import {color, useTheme} from './theme.js';
 
-export type WizardProps = {info: SetupInfo; services: SetupServices; onExit?: (state: SetupState) => void};
+export type WizardExit = 'mine' | 'quit';
+export type WizardProps = {info: SetupInfo; services: SetupServices; onExit?: (state: SetupState, next: WizardExit) => void};
 
 export function Wizard({info, services, onExit}: WizardProps) {
 	const [state, dispatch] = useReducer(setupReducer, info, initialSetup);
@@ -30,12 +31,12 @@ export function Wizard({info, services, onExit}: WizardProps) {
 	const finished = state.step.kind === 'done' || (state.step.kind === 'failed' && !state.step.retry);
 	useInput((input, key) => {
 		if (finished && (key.return || input === 'q')) {
-			onExit?.(state);
+			onExit?.(state, state.step.kind === 'done' && key.return ? 'mine' : 'quit');
 			exit();
 		}
 		if (state.step.kind === 'failed' && state.step.retry && (input === 'r' || key.return)) dispatch({type: 'retry'});
 		if (state.step.kind === 'failed' && input === 'q') {
-			onExit?.(state);
+			onExit?.(state, 'quit');
 			exit();
 		}
 	});
@@ -134,8 +135,8 @@ export function Wizard({info, services, onExit}: WizardProps) {
 					<>
 						<Text color={color(c.success)} bold>✓ Hotkey {step.alreadyRegistered ? 'is already registered' : 'registered'} on subnet {info.netuid}: uid {step.uid}</Text>
 						<Text>Network {step.network} · hotkey {state.info.hotkeyAddress}</Text>
-						<Text>Next: <Text color={color(c.accent)}>iota-tui status --network {step.network}</Text> shows your neuron.</Text>
-						<Text color={color(c.muted)}>Press Enter to exit.</Text>
+						<Text>Press <Text color={color(c.accent)}>Enter</Text> to start mining (the live dashboard), <Text color={color(c.accent)}>q</Text> to quit.</Text>
+						<Text color={color(c.muted)}>Later: `iota-tui` again, or `iota-tui mine`; `iota-tui status --network {step.network}` shows your neuron.</Text>
 					</>
 				)}
 				{step.kind === 'failed' && (

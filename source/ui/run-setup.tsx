@@ -7,7 +7,8 @@ import {UsageError, UserError} from '../errors.js';
 import {makeSetupServices} from '../miner/setup-services.js';
 import {readColdkeyPub, readHotkey, walletExists} from '../wallet/wallet.js';
 import {loadTheme, ThemeContext} from './theme.js';
-import {Wizard} from './Wizard.js';
+import {Wizard, type WizardExit} from './Wizard.js';
+import type {SetupState} from '../miner/setup-state.js';
 
 export async function runSetup(cmd: Command, opts: {walletPath?: string; wallet?: string; hotkey?: string; netuid?: string}) {
 	if (cmd.args.length > 0) throw new UsageError(`unknown command '${cmd.args[0]}' (see iota-tui --help)`);
@@ -31,12 +32,18 @@ export async function runSetup(cmd: Command, opts: {walletPath?: string; wallet?
 		network: cfg.has('network') ? cfg.values.network : null,
 	};
 	const services = makeSetupServices({wallet: ref, netuid, devnetUrl: cfg.values.endpoints.devnet, saveNetwork: n => cfg.set('network', n)});
+	let next: {state: SetupState; choice: WizardExit} | null = null;
 	const app = render(
 		<ThemeContext.Provider value={theme}>
-			<Wizard info={info} services={services} />
+			<Wizard info={info} services={services} onExit={(state, choice) => (next = {state, choice})} />
 		</ThemeContext.Provider>,
 	);
 	await app.waitUntilExit();
 	await services.close();
+	const done = next as {state: SetupState; choice: WizardExit} | null;
+	if (done?.choice === 'mine' && done.state.network) {
+		const {runMinerCli} = await import('../miner/command.js');
+		await runMinerCli({walletPath: ref.path, wallet: ref.name, hotkey: ref.hotkey, network: done.state.network, netuid: String(netuid), theme: globals(cmd).theme, configDir: globals(cmd).configDir});
+	}
 }
 
