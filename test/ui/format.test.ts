@@ -1,0 +1,79 @@
+// Pure helpers: sparklines, progress bars, formatters and the layout plan.
+import {test} from 'node:test';
+import assert from 'node:assert/strict';
+import {progressBar, sparkline} from '../../source/ui/dashboard/sparkline.js';
+import {age, bytes, middle, queueRows} from '../../source/ui/dashboard/format.js';
+import {packLines, planLayout} from '../../source/ui/dashboard/layout.js';
+import type {UploadItem} from '../../source/miner/types.js';
+
+test('sparkline scales between min and max, one block per value', () => {
+	assert.equal(sparkline([0, 1, 2, 3, 4, 5, 6, 7], 8), '▁▂▃▄▅▆▇█');
+	assert.equal(sparkline([7, 6, 5, 4, 3, 2, 1, 0], 8), '█▇▆▅▄▃▂▁');
+	assert.equal(sparkline([1, 2, 3], 10).length, 3, 'fewer values than width: no padding');
+});
+
+test('sparkline keeps the newest values when there are more than the width', () => {
+	assert.equal(sparkline([100, 100, 0, 1], 2), '▁█');
+});
+
+test('sparkline: flat, empty, gaps and zero width', () => {
+	assert.equal(sparkline([5, 5, 5], 3), '▄▄▄');
+	assert.equal(sparkline([], 5), '');
+	assert.equal(sparkline([0, Number.NaN, 1], 3), '▁ █');
+	assert.equal(sparkline([Number.NaN], 3), ' ');
+	assert.equal(sparkline([1, 2], 0), '');
+});
+
+test('progressBar fills done/total of the width and clamps', () => {
+	assert.equal(progressBar(7, 10, 10), '███████░░░');
+	assert.equal(progressBar(0, 10, 4), '░░░░');
+	assert.equal(progressBar(15, 10, 4), '████');
+	assert.equal(progressBar(3, null, 4), '░░░░', 'unknown total: empty bar');
+	assert.equal(progressBar(3, 0, 4), '░░░░');
+});
+
+test('formatters: bytes, age, middle', () => {
+	assert.equal(bytes(512), '512 B');
+	assert.equal(bytes(2 * 1024 * 1024), '2.0 MB');
+	assert.equal(bytes(48 * 1024 * 1024), '48 MB');
+	assert.equal(age(4_000), '4s');
+	assert.equal(age(125_000), '2m05s');
+	assert.equal(age(3_720_000), '1h02m');
+	assert.equal(middle('abcdefghij', 5), 'ab…ij');
+	assert.equal(middle('abc', 5), 'abc');
+});
+
+test('queueRows puts in-flight and failed items first, newest finished last', () => {
+	const item = (id: string, state: UploadItem['state']): UploadItem => ({id, key: id, kind: 'activation', bytes: 1, attempts: 0, state, error: null, queuedAt: 0});
+	const {rows, hidden} = queueRows([item('d1', 'done'), item('q1', 'queued'), item('d2', 'done'), item('f1', 'failed'), item('u1', 'uploading')], 4);
+	assert.deepEqual(
+		rows.map(r => r.id),
+		['u1', 'f1', 'q1', 'd2'],
+	);
+	assert.equal(hidden, 1);
+});
+
+test('planLayout: full at 120x40, compact at 80x24 (no sparklines), minimal below', () => {
+	const full = planLayout(120, 40, 2, 10);
+	assert.equal(full.tier, 'full');
+	assert.ok(full.sparklines && full.logLines > 0 && full.queueRows === 8);
+	const compact = planLayout(80, 24, 2, 10);
+	assert.equal(compact.tier, 'compact');
+	assert.equal(compact.sparklines, false);
+	assert.ok(compact.queueRows >= 1);
+	const small = planLayout(60, 20, 3, 10);
+	assert.equal(small.tier, 'minimal');
+	assert.equal(small.summaryLines, 4);
+	const tiny = planLayout(40, 8, 4, 10);
+	assert.equal(tiny.queueRows, 0, 'the table goes before the summary lines');
+	assert.equal(tiny.logLines, 0);
+	assert.equal(tiny.summaryLines, 3);
+});
+
+test('packLines wraps pieces greedily within the width', () => {
+	const lines = packLines([{text: 'aaaa'}, {text: 'bbbb'}, {text: 'cccc'}], 10);
+	assert.deepEqual(
+		lines.map(l => l.map(p => p.text).join('  ')),
+		['aaaa  bbbb', 'cccc'],
+	);
+});
