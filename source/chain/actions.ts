@@ -85,7 +85,8 @@ export async function status(cmd: Command, opts: WalletOptions & NetOptions & {j
 		const [neuron, burn, balance, devnet] = await Promise.all([
 			chain.neuron(netuid, hotkey), chain.burn(netuid), coldkey ? chain.balance(coldkey) : Promise.resolve(null), chain.isDevnet(),
 		]);
-		const out = {...neuron, network: network.url, devnet, coldkey, coldkey_balance: balance?.toString() ?? null, burn: burn.toString()};
+		const miner = await runningMiner(hotkey);
+		const out = {...neuron, network: network.url, devnet, coldkey, coldkey_balance: balance?.toString() ?? null, burn: burn.toString(), miner};
 		if (opts.json) {
 			printJson(out);
 			return;
@@ -97,9 +98,25 @@ export async function status(cmd: Command, opts: WalletOptions & NetOptions & {j
 			['trust', neuron.trust], ['consensus', neuron.consensus], ['last update', neuron.lastUpdate], ['axon', neuron.axon ? `${neuron.axon.ip}:${neuron.axon.port}` : '-'],
 			['block', neuron.block],
 		];
+		if (miner) lines.push(['miner', `${miner.status} · layer ${miner.layer ?? '-'} · epoch ${miner.epoch} · ${miner.backwards_since_merge} backward passes since merge${miner.waiting_for ? ` · waiting for ${miner.waiting_for}` : ''}`]);
 		for (const [k, v] of lines) process.stdout.write(`${k.padEnd(11)} ${v ?? '-'}\n`);
 		if (!neuron.registered) process.stdout.write('next: `iota-tui register` registers this hotkey\n');
 	} finally {
 		await chain.close();
 	}
+}
+
+// A miner running on this machine for the hotkey (its status file is fresh), else null.
+async function runningMiner(hotkey: string) {
+	const [{readStatusFile}, {minerStatusFile, defaultMinerDataDir}, {defaultDataDir}] = await Promise.all([
+		import('../ui/health.js'), import('../miner/command.js'), import('../paths.js'),
+	]);
+	const snap = readStatusFile(minerStatusFile(defaultMinerDataDir(defaultDataDir()), hotkey));
+	if (!snap) return null;
+	const s = snap.state;
+	return {
+		status: s.status, layer: s.layer, layers: s.layers, epoch: s.epoch, phase: s.phase, waiting_for: s.waitingFor,
+		backwards_since_merge: s.backwardsSinceMerge, batches_before_merging: s.settings?.batchesBeforeMerging ?? null,
+		queue: s.queue, score: s.score, last_loss: s.losses.at(-1) ?? null, updated_at: new Date(snap.writtenAt).toISOString(),
+	};
 }

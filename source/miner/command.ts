@@ -44,6 +44,10 @@ export function addMineCommand(program: Command): void {
 		.action(async (flags: MineFlags, cmd: Command) => runMinerCli({...flags, theme: (cmd.optsWithGlobals() as {theme?: string}).theme, configDir: (cmd.optsWithGlobals() as {configDir?: string}).configDir}));
 }
 
+/** Where a running miner keeps its status snapshot (read by `iota-tui status`). */
+export const minerStatusFile = (dataDir: string, hotkey: string) => join(dataDir, `status-${hotkey}.json`);
+export const defaultMinerDataDir = (devnetDataDir: string) => join(devnetDataDir, '..', 'miner');
+
 export type RunMinerOptions = MineFlags & {theme?: string; configDir?: string};
 
 /** Runs a miner until it is stopped; the no-command wizard calls this after setup. */
@@ -76,14 +80,17 @@ export async function runMinerCli(opts: RunMinerOptions): Promise<void> {
 	const hotkeyPair = await loadHotkeyPair(ref);
 	const store = createMinerStore();
 	const headless = Boolean(opts.headless || opts.json || !process.stdout.isTTY);
-	const dataDir = opts.dataDir ?? join(defaultDataDir(), '..', 'miner');
+	const dataDir = opts.dataDir ?? defaultMinerDataDir(defaultDataDir());
 
 	let stopView: () => void = () => {};
 	if (headless) {
 		const {startHeadless} = await import('../ui/headless.js');
 		stopView = startHeadless(store, {json: Boolean(opts.json), out: process.stdout, hotkey: hotkeyPair.address});
 	}
-	const health = opts.healthPort ? await serveHealth(store, opts.healthHost ?? '127.0.0.1', opts.healthPort) : null;
+	const {startHealthServer, writeStatusFile} = await import('../ui/health.js');
+	const health = opts.healthPort ? await startHealthServer(store, {port: opts.healthPort, host: opts.healthHost ?? '127.0.0.1'}) : null;
+	// `iota-tui status --json` reads this snapshot while the miner runs.
+	const statusFile = writeStatusFile(store, minerStatusFile(dataDir, hotkeyPair.address));
 	const miner = await startMiner({
 		orchestratorUrl,
 		chainUrl: net.url,
@@ -113,30 +120,10 @@ export async function runMinerCli(opts: RunMinerOptions): Promise<void> {
 		}
 	} finally {
 		stopView();
-		health?.close();
+		statusFile.close();
+		await health?.close();
 	}
 	// Ended by a fatal error (not by the user): say so on stderr and exit non-zero.
 	const fatal = miner.fatalError();
 	if (fatal) throw new UserError(fatal);
-}
-
-/** IOTA's miner health endpoint: GET /health -> {status, hotkey, layer, uid, registered, timestamp}. */
-async function serveHealth(store: import('./types.js').MinerStore, host: string, port: number) {
-	const {createServer} = await import('node:http');
-	const server = createServer((req, res) => {
-		if (req.method !== 'GET' || !req.url?.startsWith('/health')) {
-			res.writeHead(404, {'Content-Type': 'application/json'}).end('{"detail": "not found"}');
-			return;
-		}
-		const s = store.getState();
-		const ok = s.status !== 'error' && s.status !== 'stopped';
-		res.writeHead(ok ? 200 : 503, {'Content-Type': 'application/json'}).end(
-			JSON.stringify({status: ok ? 'healthy' : 'unhealthy', hotkey: s.hotkey, layer: s.layer, uid: s.uid, registered: s.layer !== null, timestamp: Date.now() / 1000, state: s.status, waiting_for: s.waitingFor}),
-		);
-	});
-	await new Promise<void>((resolve, reject) => {
-		server.once('error', (e: NodeJS.ErrnoException) => reject(new Error(`--health-port ${port}: ${e.code === 'EADDRINUSE' ? 'port in use' : e.message}`)));
-		server.listen(port, host, resolve);
-	});
-	return {close: () => server.close()};
 }
