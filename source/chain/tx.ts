@@ -27,7 +27,8 @@ export function describeDispatchError(api: ApiPromise, error: DispatchError): Di
 
 export type TxResult = {blockHash: string; events: EventRecord[]};
 
-const TRANSIENT = /1010|1014|Priority is too low|stale|Transaction is outdated|already imported/i;
+// Pool-level rejections (not included in a block): another sender took the nonce; retry with a fresh one.
+const TRANSIENT = /1010|1014|Priority is too low|stale|Transaction is outdated|already imported|transaction (invalid|dropped|usurped)/i;
 
 // Retries pool rejections caused by nonce races (several senders at once on a devnet).
 export async function sendAndWait(api: ApiPromise, tx: SubmittableExtrinsic<'promise'>, signer: KeyringPair, attempts = 5): Promise<TxResult> {

@@ -142,7 +142,10 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 		backoffMs: opts.clientBackoffMs ?? 1000,
 		maxBackoffMs: 10_000,
 		timeoutMs: 40_000,
-		onRetry: r => log('warn', `${r.endpoint}: ${r.reason}, retry ${r.attempt} in ${Math.round(r.delayMs)} ms`),
+		// A 429 is the orchestrator pacing us (v1: 1 request/s per endpoint): a wait, not a warning.
+		onRetry: r => (/\b429\b/.test(r.reason)
+			? dispatch({type: 'waiting', what: `the orchestrator's rate limit on ${r.endpoint} (${Math.round(r.delayMs)} ms)`})
+			: log('warn', `${r.endpoint}: ${r.reason}, retry ${r.attempt} in ${Math.round(r.delayMs)} ms`)),
 	});
 	const network = opts.network ?? 'devnet';
 	dispatch({type: 'started', at: now(), hotkey, network, chainUrl: opts.chain?.url ?? opts.chainUrl ?? '', orchestratorUrl: client.url});

@@ -29,7 +29,11 @@ function useTerminalSize(fixed?: {width: number; height: number}) {
 	const [size, setSize] = useState(read);
 	useEffect(() => {
 		if (fixed) return;
-		const onResize = () => setSize(read());
+		// Ink erases only the rows it drew last time; after a resize those are elsewhere: start clean.
+		const onResize = () => {
+			stdout.write('\x1b[2J\x1b[H');
+			setSize(read());
+		};
 		stdout.on('resize', onResize);
 		return () => {
 			stdout.off('resize', onResize);

@@ -29,7 +29,7 @@ export async function startDashboard(store: MinerStore, opts: DashboardOptions):
 		stdin,
 		exitOnCtrlC: false, // Ctrl+C asks first, like q
 		maxFps: 8,
-		incrementalRendering: true,
+		incrementalRendering: false, // true left stale rows in tmux when the status bar changed height
 	});
 	let failure: unknown = null;
 	const onSignal = (signal: NodeJS.Signals) => {
