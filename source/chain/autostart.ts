@@ -3,7 +3,7 @@
 // background when nothing answers there, so `npx iota-tui` works on a fresh machine with no other
 // step. The devnet outlives the wizard; its log is in ~/.local/share/iota-tui/devnet.log.
 import {spawn} from 'node:child_process';
-import {mkdirSync, openSync} from 'node:fs';
+import {mkdirSync, openSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {defaultDataDir} from '../paths.js';
 import {UserError} from '../errors.js';
@@ -28,6 +28,7 @@ export async function connectOrStartDevnet(url: string, log: (line: string) => v
 	const args = ['devnet', '--chain-port', String(port), '--miners', '2', '--headless', '--reset'];
 	const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], {detached: true, stdio: ['ignore', out, out]});
 	child.unref();
+	writeFileSync(join(dir, 'devnet.pid'), `${child.pid}\n`); // `kill $(cat …/devnet.pid)` stops it
 	log(`started the local devnet (pid ${child.pid}, log ${logFile})`);
 	const deadline = Date.now() + 90_000;
 	while (Date.now() < deadline) {
