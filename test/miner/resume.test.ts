@@ -12,6 +12,7 @@ import {connectChain, type ChainClient} from '../../source/chain/client.js';
 import {createWallet} from '../../source/wallet/wallet.js';
 import {newMnemonic, pairFromMnemonic} from '../../source/wallet/keys.js';
 import {SWARM_SETTINGS} from './swarm.js';
+import {runCli} from '../helpers/cli.js';
 import {HeadObjectCommand} from '@aws-sdk/client-s3';
 import {makeS3Client} from '../../source/storage/s3.js';
 
@@ -21,6 +22,8 @@ let dir: string;
 let devnet: Devnet;
 let chain: ChainClient;
 const wallet = () => ({path: join(dir, 'wallets'), name: 'resume', hotkey: 'default'});
+// The default data dir (queue and status file) under a private XDG_DATA_HOME, as a user would have it.
+const env = () => ({IOTA_TUI_CONFIG_DIR: join(dir, 'config'), XDG_DATA_HOME: join(dir, 'xdg')});
 
 before(async () => {
 	dir = mkdtempSync(join(tmpdir(), 'iota-resume-'));
@@ -43,8 +46,8 @@ after(async () => {
 function mine(onEvent: (e: Ev) => void): {child: ChildProcess; exited: Promise<number | null>} {
 	const w = wallet();
 	const child = spawn(process.execPath, ['--import', 'tsx', 'test/miner/cli-entry.ts', 'mine', '--headless', '--json', '--network', devnet.chain,
-		'--orchestrator', devnet.orchestrator, '--wallet-path', w.path, '--wallet', w.name, '--hotkey', w.hotkey, '--data-dir', join(dir, 'miner'),
-		'--model', 'tiny', '--backend', 'cpu'], {stdio: ['ignore', 'pipe', 'ignore'], env: {...process.env, IOTA_TUI_CONFIG_DIR: join(dir, 'config')}});
+		'--orchestrator', devnet.orchestrator, '--wallet-path', w.path, '--wallet', w.name, '--hotkey', w.hotkey,
+		'--model', 'tiny', '--backend', 'cpu'], {stdio: ['ignore', 'pipe', 'ignore'], env: {...process.env, ...env()}});
 	createInterface({input: child.stdout!}).on('line', line => {
 		try {
 			onEvent(JSON.parse(line) as Ev);
@@ -80,7 +83,16 @@ test('SIGKILL with uploads queued, then the same command again: every queued upl
 		if (e.event === 'upload' && e.state === 'done') delivered.add(String(e.key));
 	});
 	const ok = await until(() => left.every(k => delivered.has(k)), 120_000);
+	// While it runs, `iota-tui status --json` answers from the miner's status file as well as the chain.
+	const w = wallet();
+	const status = await runCli(['status', '--json', '--network', devnet.chain, '--wallet-path', w.path, '--wallet', w.name, '--hotkey', w.hotkey], {env: env()});
 	second.child.kill('SIGTERM');
+	assert.equal(status.code, 0, status.stderr);
+	const s = JSON.parse(status.stdout) as {registered: boolean; miner: {status: string; layer: number; batches_before_merging: number} | null};
+	assert.equal(s.registered, true);
+	assert.ok(s.miner, 'status found the running miner');
+	assert.equal(s.miner.layer, 0);
+	assert.equal(s.miner.batches_before_merging, SWARM_SETTINGS.batches_before_merging);
 	assert.equal(await second.exited, 0, 'the second run stops cleanly');
 	assert.ok(ok, `not delivered after restart: ${left.filter(k => !delivered.has(k)).join(', ')}`);
 	// And the objects are really in the store under those keys.
