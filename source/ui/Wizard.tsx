@@ -100,7 +100,7 @@ export function Wizard({info, services, onExit}: WizardProps) {
 						<Text>Which network?</Text>
 						<Select
 							options={[
-								{label: 'devnet  (local chain on this machine: `iota-tui chain`)', value: 'devnet'},
+								{label: 'devnet  (local: chain, store, orchestrator on this machine; started if needed)', value: 'devnet'},
 								{label: 'test    (Bittensor testnet)', value: 'test'},
 								{label: 'finney  (Bittensor mainnet: real TAO)', value: 'finney'},
 								{label: 'custom URL', value: 'custom'},
