@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 out=${1:-/dev/stdout}
 home=$(mktemp -d)
 session=iota-wizard-$$
-trap 'tmux kill-session -t $session 2>/dev/null || true; pkill -f "dist/cli.js chain --port 9944" || true; rm -rf "$home"' EXIT
+trap 'tmux kill-session -t $session 2>/dev/null || true; pkill -f "cli.js devnet --chain-port" || true; rm -rf "$home"' EXIT
 tmux new-session -d -s "$session" -x 100 -y 24 "HOME=$home node dist/cli.js; sleep 600"
 shot() { sleep "${2:-1}"; { echo "---- $1"; tmux capture-pane -p -t "$session" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'; } >> "$out"; }
 type_line() { tmux send-keys -t "$session" -l "$1"; sleep 0.4; tmux send-keys -t "$session" Enter; }
@@ -25,7 +25,7 @@ wait_for 'Which network'; shot 'network choice' 0.3
 tmux send-keys -t "$session" Enter; shot 'starting the local devnet' 1.5
 wait_for 'Register the hotkey now'; shot 'balance and burn' 0.3
 tmux send-keys -t "$session" y; wait_for 'registered on subnet'; shot 'done' 0.3
-tmux send-keys -t "$session" Enter; sleep 1
+tmux send-keys -t "$session" q; sleep 1 # q quits; Enter would start mining
 # Second run: the wallet and network are known, so it skips to the result.
 tmux respawn-pane -k -t "$session" "HOME=$home node dist/cli.js; sleep 600"
 wait_for 'already registered'; shot 'second run skips what is done' 0.3
