@@ -47,13 +47,11 @@ export async function register(cmd: Command, opts: RegisterOptions) {
 		const existing = await chain.getUid(netuid, hotkey);
 		if (existing !== null) return done({uid: existing, alreadyRegistered: true});
 		if (!(await chain.subnetExists(netuid))) throw new UserError(`subnet ${netuid} does not exist on ${network.url}`);
-		const burn = await chain.burn(netuid);
-		let balance = await chain.balance(coldkeyAddress);
 		const devnet = await chain.isDevnet();
-		if (devnet && opts.faucet && balance < burn * 2n) {
-			await withSpinner('funding the coldkey from the devnet faucet', () => chain.fundFromFaucet(coldkeyAddress));
-			balance = await chain.balance(coldkeyAddress);
+		if (devnet && opts.faucet && (await withSpinner('checking the devnet balance', () => chain.topUpForRegistration(coldkeyAddress, netuid)))) {
+			process.stderr.write('funding the coldkey from the devnet faucet: done\n');
 		}
+		const [burn, balance] = await Promise.all([chain.burn(netuid), chain.balance(coldkeyAddress)]);
 		if (!opts.json) {
 			process.stderr.write(`network ${network.name} (${network.url})${devnet ? ' [local devnet]' : ''}\ncoldkey ${coldkeyAddress} balance ${formatTao(balance)}\nhotkey  ${hotkey}\nburn cost on subnet ${netuid}: ${formatTao(burn)}\n`);
 		}

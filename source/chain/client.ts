@@ -36,6 +36,8 @@ export type ChainClient = {
 	registrationOpen(netuid: number): Promise<boolean>;
 	subnetExists(netuid: number): Promise<boolean>;
 	fundFromFaucet(address: string, rao?: bigint): Promise<void>;
+	/** On a devnet, tops the coldkey up from the faucet when it holds less than twice the burn. True if it did. */
+	topUpForRegistration(address: string, netuid: number): Promise<boolean>;
 	registrationFee(coldkey: KeyringPair, hotkey: string, netuid: number): Promise<bigint>;
 	burnedRegister(coldkey: KeyringPair, hotkey: string, netuid: number): Promise<{uid: number; alreadyRegistered: boolean; blockHash?: string}>;
 	getUid(netuid: number, hotkey: string): Promise<number | null>;
@@ -113,6 +115,13 @@ function makeClient(api: ApiPromise, url: string): ChainClient {
 			if (!(await client.isDevnet())) throw new UserError(`${url} is not a local devnet: there is no faucet; fund the coldkey ${address} from another wallet`);
 			const faucet = await devnetKey('faucet');
 			await sendAndWait(api, api.tx.balances.transferKeepAlive(address, rao), faucet);
+		},
+		async topUpForRegistration(address, netuid) {
+			if (!(await client.isDevnet())) return false;
+			const [balance, burn] = await Promise.all([client.balance(address), client.burn(netuid)]);
+			if (balance >= burn * 2n) return false;
+			await client.fundFromFaucet(address);
+			return true;
 		},
 		async registrationFee(coldkey, hotkey, netuid) {
 			const info = await api.tx.subtensorModule.burnedRegister(netuid, hotkey).paymentInfo(coldkey);

@@ -45,7 +45,7 @@ export async function startDevnetMiners(o: DevnetMinersOptions): Promise<DevnetM
 			const coldkey = await loadColdkeyPair(ref, DEVNET_PASSWORD);
 			const hotkey = (await readHotkey(ref)).ss58Address!;
 			if ((await chain.getUid(o.netuid, hotkey)) === null) {
-				if ((await chain.balance(coldkey.address)) < (await chain.burn(o.netuid)) * 2n) await chain.fundFromFaucet(coldkey.address);
+				await chain.topUpForRegistration(coldkey.address, o.netuid);
 				const r = await chain.burnedRegister(coldkey, hotkey, o.netuid);
 				o.log(`miner ${i}: hotkey ${hotkey} registered on subnet ${o.netuid} (uid ${r.uid})`);
 			}

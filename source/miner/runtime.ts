@@ -203,7 +203,7 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 		if (uid === null) {
 			if (!opts.coldkeyPair) throw new UserError(`hotkey ${hotkey} is not registered on subnet ${netuid} of ${chain.url}: run \`iota-tui register\` first`);
 			waiting(`registration of ${hotkey} on subnet ${netuid}`);
-			if (emulated && (await chain.balance(opts.coldkeyPair.address)) < (await chain.burn(netuid)) * 2n) await chain.fundFromFaucet(opts.coldkeyPair.address);
+			await chain.topUpForRegistration(opts.coldkeyPair.address, netuid);
 			uid = (await chain.burnedRegister(opts.coldkeyPair, hotkey, netuid)).uid;
 			log('info', `registered on subnet ${netuid} with uid ${uid}`);
 		}

@@ -36,13 +36,10 @@ export function makeSetupServices(ctx: SetupContext): SetupServices {
 		const coldkey = (await readColdkeyPub(ctx.wallet)).ss58Address;
 		const hotkey = (await readHotkey(ctx.wallet)).ss58Address!;
 		const devnet = await chain.isDevnet();
-		let [balance, burn] = await Promise.all([chain.balance(coldkey), chain.burn(ctx.netuid)]);
-		if (devnet && balance < burn * 2n) {
-			ctx.progress?.('funding the coldkey from the devnet faucet');
-			await chain.fundFromFaucet(coldkey);
-			balance = await chain.balance(coldkey);
-		}
-		const [uid, open] = await Promise.all([chain.getUid(ctx.netuid, hotkey), chain.registrationOpen(ctx.netuid)]);
+		if (await chain.topUpForRegistration(coldkey, ctx.netuid)) ctx.progress?.('funded the coldkey from the devnet faucet');
+		const [balance, burn, uid, open] = await Promise.all([
+			chain.balance(coldkey), chain.burn(ctx.netuid), chain.getUid(ctx.netuid, hotkey), chain.registrationOpen(ctx.netuid),
+		]);
 		ctx.saveNetwork?.(network);
 		return {url: chain.url, devnet, balance, burn, uid, open};
 	}
