@@ -52,7 +52,7 @@ export type RunMinerOptions = MineFlags & {theme?: string; configDir?: string};
 
 /** Runs a miner until it is stopped; the no-command wizard calls this after setup. */
 export async function runMinerCli(opts: RunMinerOptions): Promise<void> {
-	const [{loadConfig}, {walletRef}, {resolveNetwork}, {UsageError, UserError}, {loadHotkeyPair}, {parseBackend}, {createMinerStore}, {startMiner}, {defaultDataDir}] = await Promise.all([
+	const [{loadConfig}, {walletRef, inkCanDraw}, {resolveNetwork}, {UsageError, UserError}, {loadHotkeyPair}, {parseBackend}, {createMinerStore}, {startMiner}, {defaultDataDir}] = await Promise.all([
 		import('../config.js'),
 		import('../cli-common.js'),
 		import('../chain/networks.js'),
@@ -79,7 +79,8 @@ export async function runMinerCli(opts: RunMinerOptions): Promise<void> {
 	}
 	const hotkeyPair = await loadHotkeyPair(ref);
 	const store = createMinerStore();
-	const headless = Boolean(opts.headless || opts.json || !process.stdout.isTTY);
+	const headless = Boolean(opts.headless || opts.json || !process.stdout.isTTY || !inkCanDraw());
+	if (!opts.headless && !opts.json && process.stdout.isTTY && !inkCanDraw()) process.stderr.write('CI is set, so the dashboard cannot draw: logging plain lines instead (unset CI for the dashboard)\n');
 	const dataDir = opts.dataDir ?? defaultMinerDataDir(defaultDataDir());
 
 	let stopView: () => void = () => {};

@@ -5,10 +5,10 @@ import {render, Box, Text} from 'ink';
 import {ConfirmInput, PasswordInput, Spinner, TextInput} from '@inkjs/ui';
 import {UsageError} from '../errors.js';
 
-import {interactive} from '../cli-common.js';
+import {inkCanDraw, interactive, noTerminal} from '../cli-common.js';
 
 function ask<T>(missing: string, view: (done: (value: T) => void) => React.ReactElement): Promise<T> {
-	if (!interactive()) return Promise.reject(new UsageError(`no terminal to ask on: ${missing}`));
+	if (!interactive()) return Promise.reject(new UsageError(`${noTerminal('to ask on')}: ${missing}`));
 	return new Promise<T>(resolve => {
 		let result: T;
 		const app = render(view(value => {
@@ -36,7 +36,7 @@ export const promptConfirm = (label: string, missing: string) =>
 
 // Shows a spinner while work runs (a plain line without a TTY); stderr keeps stdout clean for --json.
 export async function withSpinner<T>(label: string, work: () => Promise<T>): Promise<T> {
-	if (!process.stderr.isTTY) {
+	if (!process.stderr.isTTY || !inkCanDraw()) {
 		process.stderr.write(`${label}…\n`);
 		return work();
 	}

@@ -2,7 +2,7 @@
 import React from 'react';
 import type {Command} from 'commander';
 import {render} from 'ink';
-import {config, globals, interactive, walletRef} from '../cli-common.js';
+import {config, globals, interactive, noTerminal, walletRef} from '../cli-common.js';
 import {UsageError, UserError} from '../errors.js';
 import {makeSetupServices} from '../miner/setup-services.js';
 import {readColdkeyPub, readHotkey, walletExists} from '../wallet/wallet.js';
@@ -22,7 +22,7 @@ export async function runSetup(cmd: Command, opts: {walletPath?: string; wallet?
 			: !present.hotkey
 				? `no hotkey "${ref.hotkey}": run \`iota-tui wallet create --wallet ${ref.name} --hotkey ${ref.hotkey} --no-prompt\``
 				: `wallet ready: run \`iota-tui register --password-file FILE --yes\` then \`iota-tui status\``;
-		throw new UserError(`no terminal for the interactive setup; ${missing} (see --help)`, 2);
+		throw new UserError(`${noTerminal('for the interactive setup')}; ${missing} (see --help)`, 2);
 	}
 	const netuid = opts.netuid === undefined ? cfg.values.netuid : Number(opts.netuid);
 	const info = {

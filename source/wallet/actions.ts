@@ -1,7 +1,7 @@
 // What `iota-tui wallet create|import|list|show` do (loaded only when one of them runs).
 import {readFile, writeFile, stat} from 'node:fs/promises';
 import type {Command} from 'commander';
-import {config, interactive, newPassword, printJson, walletRef, type WalletOptions} from '../cli-common.js';
+import {config, interactive, newPassword, noTerminal, printJson, walletRef, type WalletOptions} from '../cli-common.js';
 import {UsageError, UserError} from '../errors.js';
 import {promptConfirm, promptText, withSpinner} from '../ui/prompt.js';
 import {confirmWordIndex} from '../miner/setup-state.js';
@@ -61,7 +61,7 @@ export async function create(cmd: Command, opts: CreateOptions) {
 	const hotkeyOnly = present.coldkey && !opts.overwrite;
 	await guardOverwrite(ref, opts, !hotkeyOnly);
 	const ask = opts.prompt && interactive();
-	if (!ask && !opts.passwordFile && !hotkeyOnly) throw new UsageError('no terminal to ask for a password: pass --password-file FILE (and --no-prompt)');
+	if (!ask && !opts.passwordFile && !hotkeyOnly) throw new UsageError(`${noTerminal('to ask for a password')}: pass --password-file FILE (and --no-prompt)`);
 	const coldkeyMnemonic = hotkeyOnly ? undefined : newMnemonic(words);
 	const hotkeyMnemonic = newMnemonic(words);
 	if (coldkeyMnemonic && ask) {
@@ -93,7 +93,7 @@ export async function importWallet(cmd: Command, opts: ImportOptions) {
 	keyDataFromMnemonic(mnemonic); // validates before asking for a password
 	const hotkeyMnemonic = opts.hotkeyMnemonicFile ? await readMnemonicFile(opts.hotkeyMnemonicFile) : newMnemonic(12);
 	keyDataFromMnemonic(hotkeyMnemonic);
-	if (!ask && !opts.passwordFile) throw new UsageError('no terminal to ask for a password: pass --password-file FILE');
+	if (!ask && !opts.passwordFile) throw new UsageError(`${noTerminal('to ask for a password')}: pass --password-file FILE`);
 	const password = await newPassword(ask ? {} : opts);
 	const made = await withSpinner('encrypting the coldkey (Argon2i, a few seconds)', () =>
 		createWallet({...ref, password, coldkeyMnemonic: mnemonic, hotkeyMnemonic, overwrite: opts.overwrite}));

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import {mkdtempSync, rmSync, writeFileSync, readFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {spawn} from 'node:child_process';
 import {runCli, ROOT} from '../helpers/cli.js';
 
 let dir: string;
@@ -51,6 +52,28 @@ test('without a TTY nothing waits for input: it names the missing flag', async (
 	const create = await runCli(['wallet', 'create', '--wallet-path', join(dir, 'w')], {env});
 	assert.equal(create.code, 2);
 	assert.match(create.stderr, /pass --password-file FILE/);
+});
+
+test('with CI set, a real terminal still gets no blank UI: the wizard says why and what to pass', async () => {
+	// script(1) gives the CLI a pseudo-terminal; Ink would draw nothing there while CI is set.
+	const cli = `stty cols 100 rows 30; ${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'dist/cli.js'))}`;
+	const onTty = (ci: Record<string, string>, stopAt?: RegExp) =>
+		new Promise<{code: number | null; out: string}>((resolve, reject) => {
+			const child = spawn('script', ['-qec', cli, '/dev/null'], {env: {...process.env, NO_COLOR: '1', ...env, ...ci}, stdio: ['pipe', 'pipe', 'pipe']});
+			let out = '';
+			child.stdout.on('data', d => {
+				out += d;
+				if (stopAt?.test(out)) child.kill('SIGKILL');
+			});
+			const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+			child.on('error', reject);
+			child.on('close', code => (clearTimeout(timer), resolve({code, out})));
+		});
+	const ci = await onTty({CI: 'true'});
+	assert.equal(ci.code, 2);
+	assert.match(ci.out, /CI is set, so there is no terminal UI for the interactive setup \(unset CI for one\); no wallet "default"/);
+	const notCi = await onTty({CI: 'false'}, /What would you like to do\?/);
+	assert.match(notCi.out, /No wallet found in/, 'CI=false is not CI, as Ink reads it: the wizard draws');
 });
 
 test('a corrupt or invalid config file is one line naming the file and the key', async () => {
