@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry: parse arguments, then run a command, the interactive setup, or explain what is missing.
 // Command modules load their work lazily so --help and --version answer at once.
+import './source/production.js'; // before anything can load React
 import {Command, CommanderError} from 'commander';
 import {addWalletCommands} from './source/wallet/command.js';
 import {addChainCommands} from './source/chain/command.js';

@@ -2,43 +2,11 @@
 // only after onQuit has finished, and the screen is restored when onQuit fails.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {EventEmitter} from 'node:events';
 import {startDashboard} from '../../source/ui/dashboard/index.js';
 import {loadTheme} from '../../source/ui/theme.js';
 import {trainingStore} from './fixtures.js';
 import {tick, waitFor} from './render.js';
-
-class FakeStdout extends EventEmitter {
-	isTTY = true;
-	columns = 100;
-	rows = 30;
-	out = '';
-	write = (s: string) => {
-		this.out += s;
-		return true;
-	};
-}
-
-class FakeStdin extends EventEmitter {
-	isTTY = true;
-	data: string | null = null;
-	setEncoding() {}
-	setRawMode() {}
-	resume() {}
-	pause() {}
-	ref() {}
-	unref() {}
-	read = () => {
-		const d = this.data;
-		this.data = null;
-		return d;
-	};
-	press(s: string) {
-		this.data = s;
-		this.emit('readable');
-		this.emit('data', s);
-	}
-}
+import {FakeStdin, FakeStdout} from './fake-tty.js';
 
 const ENTER_ALT = '\u001B[?1049h';
 const LEAVE_ALT = '\u001B[?1049l';
