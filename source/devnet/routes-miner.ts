@@ -20,23 +20,35 @@ export function registerMinerRoutes(core: Core): void {
 
 	core.route('GET', '/orchestrator/healthcheck', {auth: 'public'}, () => ({status: 'healthy'}));
 
+	// Layer choice awaits the chain, so two registrations at once would both see the same counts
+	// and pile onto one layer: assignments run one at a time.
+	let assigning: Promise<unknown> = Promise.resolve();
+	const oneAtATime = <T>(work: () => Promise<T>): Promise<T> => {
+		const run = assigning.then(work, work);
+		assigning = run.catch(() => {});
+		return run;
+	};
+
 	core.route('POST', '/orchestrator/register_miner', {auth: 'signed', register: true}, async ({hotkey, miner}) => {
-		let layer = miner?.layer;
-		if (layer === undefined) {
-			// Fewest miners first; ties go to the lowest mean incentive, then the lowest index.
-			const rows = [];
-			for (let l = 0; l < settings.layers; l++) {
-				const hotkeys = state.minersInLayer(l).map(m => m.hotkey);
-				rows.push({l, n: hotkeys.length, incentive: await core.chain.meanIncentive(hotkeys)});
-			}
-			rows.sort((a, b) => a.n - b.n || a.incentive - b.incentive || a.l - b.l);
-			layer = rows[0]!.l;
-			if (!state.miner(hotkey)) state.addMiner(hotkey, layer, core.now());
-			layer = state.miner(hotkey)!.layer;
-			core.log(`orchestrator: registered ${hotkey} on layer ${layer}`);
-		}
+		const layer = miner?.layer ?? (await oneAtATime(() => assignLayer(hotkey)));
 		return {hotkey, layer, message: miner ? 'Miner already registered' : 'Miner registered successfully', version: settings.version};
 	});
+
+	async function assignLayer(hotkey: string): Promise<number> {
+		const known = state.miner(hotkey); // the same hotkey may have asked twice at once
+		if (known) return known.layer;
+		// Fewest miners first; ties go to the lowest mean incentive, then the lowest index.
+		const rows = [];
+		for (let l = 0; l < settings.layers; l++) {
+			const hotkeys = state.minersInLayer(l).map(m => m.hotkey);
+			rows.push({l, n: hotkeys.length, incentive: await core.chain.meanIncentive(hotkeys)});
+		}
+		rows.sort((a, b) => a.n - b.n || a.incentive - b.incentive || a.l - b.l);
+		const layer = rows[0]!.l;
+		state.addMiner(hotkey, layer, core.now());
+		core.log(`orchestrator: registered ${hotkey} on layer ${layer}`);
+		return layer;
+	}
 
 	core.route('GET', '/orchestrator/is_registered', {auth: 'signed'}, ({miner}) => ({is_registered: Boolean(miner)}));
 

@@ -54,3 +54,22 @@ test('a hotkey registered on chain after the metagraph was read is accepted at o
 	const r = await c.register();
 	assert.ok(r.layer >= 0 && r.layer < 3);
 });
+
+test('miners registering at the same moment are spread over the layers, not piled on one', async () => {
+	const layerCounts = () => [0, 1, 2].map(l => env.devnet.server.state.minersInLayer(l).length);
+	const before = layerCounts();
+	const fresh = [];
+	for (let i = 0; i < 6; i++) {
+		const coldkey = await pairFromMnemonic(newMnemonic());
+		const hotkey = await pairFromMnemonic(newMnemonic());
+		await chain.fundFromFaucet(coldkey.address);
+		await chain.burnedRegister(coldkey, hotkey.address, env.devnet.netuid);
+		fresh.push(clientFor(env.devnet.orchestrator, hotkey, 1));
+	}
+	await Promise.all(fresh.map(c => c.register()));
+	const after = layerCounts();
+	assert.equal(after.reduce((a, b) => a + b) - before.reduce((a, b) => a + b), 6);
+	// Each assignment sees the ones before it: the spread can only narrow (or stay within one).
+	const spread = (xs: number[]) => Math.max(...xs) - Math.min(...xs);
+	assert.ok(spread(after) <= Math.max(1, spread(before)), `layers went ${before} -> ${after}`);
+});
