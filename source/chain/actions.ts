@@ -73,7 +73,7 @@ export async function register(cmd: Command, opts: RegisterOptions) {
 	}
 }
 
-export async function status(cmd: Command, opts: WalletOptions & NetOptions & {json?: boolean}) {
+export async function status(cmd: Command, opts: WalletOptions & NetOptions & {json?: boolean; dataDir?: string}) {
 	const {cfg, network, netuid} = target(cmd, opts);
 	const ref = walletRef(opts, cfg);
 	const hotkey = (await readHotkey(ref)).ss58Address!;
@@ -83,7 +83,7 @@ export async function status(cmd: Command, opts: WalletOptions & NetOptions & {j
 		const [neuron, burn, balance, devnet] = await Promise.all([
 			chain.neuron(netuid, hotkey), chain.burn(netuid), coldkey ? chain.balance(coldkey) : Promise.resolve(null), chain.isDevnet(),
 		]);
-		const miner = await runningMiner(hotkey);
+		const miner = await runningMiner(hotkey, opts.dataDir);
 		const out = {...neuron, network: network.url, devnet, coldkey, coldkey_balance: balance?.toString() ?? null, burn: burn.toString(), miner};
 		if (opts.json) {
 			printJson(out);
@@ -105,11 +105,11 @@ export async function status(cmd: Command, opts: WalletOptions & NetOptions & {j
 }
 
 // A miner running on this machine for the hotkey (its status file is fresh), else null.
-async function runningMiner(hotkey: string) {
+async function runningMiner(hotkey: string, dataDir?: string) {
 	const [{readStatusFile}, {minerStatusFile, defaultMinerDataDir}, {defaultDataDir}] = await Promise.all([
 		import('../ui/health.js'), import('../miner/command.js'), import('../paths.js'),
 	]);
-	const snap = readStatusFile(minerStatusFile(defaultMinerDataDir(defaultDataDir()), hotkey));
+	const snap = readStatusFile(minerStatusFile(dataDir ?? defaultMinerDataDir(defaultDataDir()), hotkey));
 	if (!snap) return null;
 	const s = snap.state;
 	return {

@@ -31,6 +31,7 @@ export function addChainCommands(program: Command): void {
 		.addOption(networkOption())
 		.addOption(netuidOption())
 		.option('--json', 'print one JSON object')
+		.option('--data-dir <dir>', "the running miner's data folder, if `mine` was given one (default ~/.local/share/iota-tui/miner)")
 		.action(async (opts, cmd: Command) => {
 			await (await actions()).status(cmd, opts);
 		});

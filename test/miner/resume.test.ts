@@ -85,8 +85,14 @@ test('SIGKILL with uploads queued, then the same command again: every queued upl
 	const ok = await until(() => left.every(k => delivered.has(k)), 120_000);
 	// While it runs, `iota-tui status --json` answers from the miner's status file as well as the chain.
 	const w = wallet();
-	const status = await runCli(['status', '--json', '--network', devnet.chain, '--wallet-path', w.path, '--wallet', w.name, '--hotkey', w.hotkey], {env: env()});
+	const statusArgs = ['status', '--json', '--network', devnet.chain, '--wallet-path', w.path, '--wallet', w.name, '--hotkey', w.hotkey];
+	const status = await runCli(statusArgs, {env: env()});
+	// --data-dir points status at a miner started with its own data folder (here: the default one, named).
+	const named = await runCli([...statusArgs, '--data-dir', join(dir, 'xdg', 'iota-tui', 'miner')], {env: env()});
+	const elsewhere = await runCli([...statusArgs, '--data-dir', join(dir, 'no-miner-here')], {env: env()});
 	second.child.kill('SIGTERM');
+	assert.equal(JSON.parse(named.stdout).miner?.layer, 0, named.stderr);
+	assert.equal(JSON.parse(elsewhere.stdout).miner, null, elsewhere.stderr);
 	assert.equal(status.code, 0, status.stderr);
 	const s = JSON.parse(status.stdout) as {registered: boolean; miner: {status: string; layer: number; batches_before_merging: number} | null};
 	assert.equal(s.registered, true);
