@@ -41,11 +41,13 @@ async function tryWebgpu(auto = false): Promise<string> {
 	}
 	const adapter = await g.navigator.gpu.requestAdapter({powerPreference: 'high-performance'});
 	if (!adapter) throw new Error('no WebGPU adapter (no Vulkan driver or GPU found)');
+	// Mesa's lavapipe and similar emulate a GPU on the CPU, far slower than wasm: only when forced.
+	if (auto && adapter.info?.isFallbackAdapter) throw new Error(`only a software WebGPU adapter (${adapter.info.description || adapter.info.device || 'CPU'}), slower than wasm`);
 	// The backend registers itself only if navigator.gpu exists when it is imported.
 	await load('@tensorflow/tfjs-backend-webgpu');
 	if (!(await tf.setBackend('webgpu'))) throw new Error('webgpu backend did not initialise');
 	const info = adapter.info ?? {};
-	return `webgpu (Dawn: ${info.vendor ?? '?'} ${info.device || info.description || ''})`.trim();
+	return `webgpu (Dawn: ${info.vendor ?? '?'} ${info.device || info.description || ''}${info.isFallbackAdapter ? ', software' : ''})`.trim();
 }
 
 async function tryWasm(): Promise<string> {
