@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {UserError} from '../errors.js';
 import {countParams, type ModelConfig, totalParams, validateConfig} from './config.js';
+import {adamwStepWebgpu, type AdamWScalars} from './adamw-webgpu.js';
 import {initParam, StageModel} from './model.js';
 import {assertFinite, fromTensor, type TensorData, toTensor} from './tensor-data.js';
 
@@ -165,11 +166,16 @@ export class Trainer {
 		this.stepCount++;
 		const {beta1: b1, beta2: b2, eps, weightDecay: wd} = this.opt;
 		const t = this.stepCount;
+		const scalars: AdamWScalars = {gScale: clipScale / count, b1, b2, decay: 1 - lr * wd, stepSize: lr / (1 - b1 ** t), sqrtBc2: Math.sqrt(1 - b2 ** t), eps};
 		tf.tidy(() => {
+			if (tf.getBackend() === 'webgpu' && process.env.IOTA_TUI_ADAMW !== 'ops') { // 'ops': the tf-ops path, for the bench's comparison
+				this.vars.forEach((p, i) => adamwStepWebgpu(p, this.m[i]!, this.v[i]!, this.acc![i]!, scalars));
+				return;
+			}
 			// Scalars made once per step, not once per variable: each JS number becomes an upload on a GPU.
 			const s = (x: number) => tf.scalar(x);
-			const gScale = s(clipScale / count), cb1 = s(b1), c1b1 = s(1 - b1), cb2 = s(b2), c1b2 = s(1 - b2);
-			const decay = s(1 - lr * wd), stepSize = s(lr / (1 - b1 ** t)), sqrtBc2 = s(Math.sqrt(1 - b2 ** t)), e = s(eps);
+			const gScale = s(scalars.gScale), cb1 = s(b1), c1b1 = s(1 - b1), cb2 = s(b2), c1b2 = s(1 - b2);
+			const decay = s(scalars.decay), stepSize = s(scalars.stepSize), sqrtBc2 = s(scalars.sqrtBc2), e = s(eps);
 			this.vars.forEach((p, i) => {
 				const g = tf.mul(this.acc![i]!, gScale);
 				const m = tf.add(tf.mul(this.m[i]!, cb1), tf.mul(g, c1b1));
