@@ -1,7 +1,8 @@
 // Training benchmark (not a test): forward+backward tokens/s per stage of the devnet config and of one
 // IOTA-1B-shaped block, on every TF.js backend that loads, against PyTorch on the same machine in the same run.
 // PyTorch comes from `python3 -c "import torch"` (Debian: `apt-get install python3-torch`); this script installs nothing.
-// Usage: npm run bench -- [--json] [--backends wasm,cpu] [--steps 3] [--block-seq 128] [--block-batch 1] [--torch-device cpu|cuda|cpu,cuda|none] [--python PATH] [--full]
+// Usage: npm run bench -- [--json] [--backends wasm,cpu] [--steps 3] [--block-seq 128] [--block-batch 1] [--torch-device cpu|cuda|cpu,cuda|none] [--python PATH] [--full] [--adamw-ops]
+// --adamw-ops: on webgpu, also time the AdamW cases with the tf-ops AdamW instead of the fused kernels.
 import {spawnSync} from 'node:child_process';
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {monitorEventLoopDelay} from 'node:perf_hooks';
@@ -21,11 +22,12 @@ const {values: args} = parseArgs({options: {
 	python: {type: 'string'},
 	out: {type: 'string', default: 'bench/results/latest.json'},
 	full: {type: 'boolean', default: false},
+	'adamw-ops': {type: 'boolean', default: false},
 }});
 const steps = Math.max(1, Number(args.steps));
 const log = (s: string) => process.stderr.write(s + '\n');
 
-type Case = {case: string; config: ModelConfig; stage: number | 'all'; batch: number; seq: number; shape: string; heavy: boolean};
+type Case = {case: string; config: ModelConfig; stage: number | 'all'; batch: number; seq: number; shape: string; heavy: boolean; step?: boolean};
 type Row = {case: string; backend: string; shape: string; tokens_per_s: number; ms_per_step: number; peak_rss_mb: number; reference: string | null; ratio_vs_reference: number | null; event_loop_p99_ms?: number; note?: string};
 
 const devnet = configs.devnet!;
@@ -34,8 +36,9 @@ const block1b: ModelConfig = {...configs['iota-1b']!, name: 'iota-1b-block', nLa
 const bb = Number(args['block-batch']), bs = Number(args['block-seq']);
 const cases: Case[] = [
 	...[0, 1, 2].map(s => ({case: `devnet/stage${s}`, config: devnet, stage: s, batch: devnet.batchSize, seq: devnet.seqLen, shape: `B${devnet.batchSize} T${devnet.seqLen} D${devnet.dModel}`, heavy: false})),
-	{case: 'devnet/train-step', config: devnet, stage: 'all', batch: devnet.batchSize, seq: devnet.seqLen, shape: `B${devnet.batchSize} T${devnet.seqLen} D${devnet.dModel} +AdamW`, heavy: false},
+	{case: 'devnet/train-step', config: devnet, stage: 'all', batch: devnet.batchSize, seq: devnet.seqLen, shape: `B${devnet.batchSize} T${devnet.seqLen} D${devnet.dModel} +AdamW`, heavy: false, step: true},
 	{case: 'iota-1b/block', config: block1b, stage: 1, batch: bb, seq: bs, shape: `B${bb} T${bs} D2048 F8192 H32/8`, heavy: true},
+	{case: 'iota-1b/block+adamw', config: block1b, stage: 1, batch: bb, seq: bs, shape: `B${bb} T${bs} D2048 F8192 H32/8 +AdamW`, heavy: true, step: true},
 ];
 
 const peakRss = () => process.resourceUsage().maxRSS / 1024;
@@ -61,14 +64,15 @@ async function once(client: TrainerClient, c: Case, i: number): Promise<number> 
 		const first = c.stage === 0, last = c.stage === c.config.splits.length - 1;
 		await client.forward('b', first ? int32(ids, shape) : float32(act, [...shape, c.config.bottleneckDim]), last ? int32(ids, shape) : undefined);
 		await client.backward('b', last ? undefined : float32(act, [...shape, c.config.bottleneckDim]));
+		if (c.step) await client.step(1e-3);
 	}
 	return performance.now() - t0;
 }
 
-async function benchBackend(name: BackendName): Promise<Row[]> {
+async function benchBackend(name: BackendName, label: string = name, only = (_: Case) => true): Promise<Row[]> {
 	const rows: Row[] = [];
 	const loop = monitorEventLoopDelay({resolution: 5});
-	for (const c of cases) {
+	for (const c of cases.filter(only)) {
 		// Plain cpu is ~20x slower than wasm: only the per-stage cases unless --full.
 		if ((c.heavy || c.stage === 'all') && name === 'cpu' && !args.full) { log(`  ${c.case}: skipped on plain cpu (--full runs it)`); continue; }
 		const stages = c.stage === 'all' ? c.config.splits.map((_, i) => i) : [c.stage];
@@ -86,8 +90,8 @@ async function benchBackend(name: BackendName): Promise<Row[]> {
 			for (let i = 1; i <= (name === 'cpu' && !args.full ? 1 : steps); i++) times.push(await once(client, c, i));
 			loop.disable();
 			const ms = median(times);
-			rows.push({case: c.case, backend: name, shape: c.shape, tokens_per_s: (c.batch * c.seq) / (ms / 1000), ms_per_step: ms, peak_rss_mb: peakRss(), reference: null, ratio_vs_reference: null});
-			log(`  ${name} ${c.case}: ${ms.toFixed(1)} ms/step`);
+			rows.push({case: c.case, backend: label, shape: c.shape, tokens_per_s: (c.batch * c.seq) / (ms / 1000), ms_per_step: ms, peak_rss_mb: peakRss(), reference: null, ratio_vs_reference: null});
+			log(`  ${label} ${c.case}: ${ms.toFixed(1)} ms/step`);
 		} finally { await client.close(); }
 	}
 	const p99 = loop.percentile(99) / 1e6;
@@ -104,7 +108,7 @@ function torchRows(device: string): Row[] {
 	const py = findPython();
 	if (!py) { log(`  pytorch-${device}: no python3 with torch (Debian: apt-get install python3-torch; or --python PATH)`); return []; }
 	const list = cases.map(c => ({case: c.case, shape: c.shape, stage: c.stage === 'all' ? -1 : c.stage, batch: c.batch, seq: c.seq, config: c.config}))
-		.filter(c => c.stage >= 0);
+		.filter((c, i) => c.stage >= 0 && !cases[i]!.step);
 	const r = spawnSync(py, [new URL('./bench-torch.py', import.meta.url).pathname, '--device', device, '--steps', String(steps), '--cases', JSON.stringify(list)], {encoding: 'utf8', maxBuffer: 1 << 24});
 	if (r.status !== 0) { log(`  pytorch-${device} failed: ${(r.stderr || '').trim().split('\n').at(-1)}`); return []; }
 	return r.stdout.trim().split('\n').filter(Boolean).map(l => JSON.parse(l));
@@ -115,13 +119,19 @@ for (const b of wanted) if (!backendNames.includes(b)) { console.error(`error: u
 
 const rows: Row[] = [];
 for (const name of wanted) { log(`backend ${name}`); rows.push(...await benchBackend(name)); }
+if (args['adamw-ops'] && wanted.includes('webgpu')) {
+	process.env.IOTA_TUI_ADAMW = 'ops'; // read by the worker's trainer at each step
+	log('backend webgpu with the tf-ops AdamW');
+	rows.push(...await benchBackend('webgpu', 'webgpu-tfops-adamw', c => Boolean(c.step)));
+	delete process.env.IOTA_TUI_ADAMW;
+}
 const torchDevices = args['torch-device'] === 'none' ? [] : args['torch-device']!.split(',');
 const refs: Row[] = [];
 for (const d of torchDevices) { log(`pytorch ${d}`); refs.push(...torchRows(d)); }
 
 // GPU rows compare with PyTorch CUDA where it ran, CPU rows with PyTorch CPU.
 for (const r of rows) {
-	const gpu = r.backend === 'webgpu' || r.backend === 'cuda';
+	const gpu = r.backend.startsWith('webgpu') || r.backend === 'cuda';
 	const ref = (gpu ? refs.find(x => x.backend === 'pytorch-cuda' && x.case === r.case) : undefined) ?? refs.find(x => x.backend === 'pytorch-cpu' && x.case === r.case);
 	if (ref) { r.reference = ref.backend; r.ratio_vs_reference = Math.round((r.tokens_per_s / ref.tokens_per_s) * 1000) / 1000; }
 }
