@@ -3,7 +3,7 @@
 // A stage is a pure function of (params, input) so tf.grads can return input and parameter gradients together.
 import * as tf from '@tensorflow/tfjs';
 import {type ModelConfig, type ParamSpec, stageParams, stageSpec, type StageSpec} from './config.js';
-import {bmm, causalMask, crossEntropy, embed, mm, rmsNorm, rope, ropeTables, silu} from './ops.js';
+import {bmm, causalMask, constant, crossEntropy, embed, mm, rmsNorm, rope, ropeTables, silu} from './ops.js';
 
 /** Deterministic N(0, 0.02) init per parameter name, so stages and the whole model get identical weights. */
 export function initParam(spec: ParamSpec, seed: number): Float32Array {
@@ -113,7 +113,7 @@ export class StageModel {
 		const v = repeat(heads(mm(x, P(`${pre}.wv`)), kvh));
 		const q3 = tf.reshape(q, [b * h, t, hd]);
 		const kT = tf.transpose(tf.reshape(k, [b * h, t, hd]), [0, 2, 1]);
-		const scores = tf.add(tf.mul(bmm(q3, kT), 1 / Math.sqrt(hd)), mask);
+		const scores = tf.add(tf.mul(bmm(q3, kT), constant(1 / Math.sqrt(hd))), mask);
 		const o = bmm(tf.softmax(scores), tf.reshape(v, [b * h, t, hd]));
 		const merged = tf.reshape(tf.transpose(tf.reshape(o, [b, h, t, hd]), [0, 2, 1, 3]), [b * t, h * hd]);
 		return mm(merged, P(`${pre}.wo`));

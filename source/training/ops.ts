@@ -2,7 +2,7 @@
 // - matMul: stock gradients use transposed products (10-30x slower on wasm, slower on WebGPU too),
 //   so gradients here transpose explicitly and use plain products.
 // - embedding: the gather gradient needs UnsortedSegmentSum, which wasm lacks.
-// - cross-entropy: one fused gradient, no CPU-born ones() tensors.
+// - cross-entropy and rmsNorm: fused gradients, no CPU-born ones() tensors.
 import * as tf from '@tensorflow/tfjs';
 
 const T = (x: tf.Tensor) => tf.transpose(x);
@@ -52,16 +52,43 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scala
 		const picked = tf.sum(tf.mul(z, oh), 1);
 		save([z, oh]);
 		return {
-			value: tf.div(tf.sum(tf.sub(lse, picked)), n),
-			gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(tf.sub(tf.softmax(saved[0]!), saved[1]!), tf.div(dy, n)),
+			value: tf.div(tf.sum(tf.sub(lse, picked)), constant(n)),
+			gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(tf.sub(tf.softmax(saved[0]!), saved[1]!), tf.div(dy, constant(n))),
 		};
 	}) as any);
 	return f(logits) as tf.Scalar;
 }
 
+// A JS number used as an operand becomes a new tensor uploaded on every call (a staging buffer per
+// use on WebGPU); these constants are made once per backend and kept.
+const constants = new Map<string, tf.Scalar>();
+export function constant(value: number): tf.Scalar {
+	const key = `${tf.getBackend()}:${value}`;
+	let c = constants.get(key);
+	if (!c || c.isDisposed) constants.set(key, (c = tf.keep(tf.scalar(value))));
+	return c;
+}
+
+/**
+ * x * rsqrt(mean(x^2) + eps) * g over the last axis, with a hand-written gradient: the stock one goes
+ * through Mean's gradient, which builds ones(x.shape) on the CPU (an x-sized upload per call on a GPU).
+ * dx = r*u - x*r^3*mean(u*x), u = dy*g;  dg = sum over rows of dy*x*r.
+ */
 export function rmsNorm(x: tf.Tensor2D, g: tf.Tensor, eps: number): tf.Tensor2D {
-	const ms = tf.mean(tf.square(x), -1, true);
-	return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, eps))), g) as tf.Tensor2D;
+	const f = tf.customGrad(((xi: tf.Tensor, gi: tf.Tensor, save: tf.GradSaveFunc) => {
+		const r = tf.rsqrt(tf.add(tf.mean(tf.square(xi), -1, true), constant(eps)));
+		save([xi, gi, r]);
+		return {
+			value: tf.mul(tf.mul(xi, r), gi),
+			gradFunc: (dy: tf.Tensor, [xs, gs, rs]: tf.Tensor[]) => {
+				const u = tf.mul(dy, gs!);
+				const r3 = tf.mul(tf.square(rs!), rs!);
+				const dx = tf.sub(tf.mul(u, rs!), tf.mul(tf.mul(xs!, r3), tf.mean(tf.mul(u, xs!), -1, true)));
+				return [dx, tf.sum(tf.mul(tf.mul(dy, xs!), rs!), 0)];
+			},
+		};
+	}) as any);
+	return f(x, g) as tf.Tensor2D;
 }
 
 export const silu = (x: tf.Tensor) => tf.mul(x, tf.sigmoid(x));

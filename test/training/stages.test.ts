@@ -5,7 +5,7 @@ import {before, test} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {initBackend} from '../../source/training/backend.js';
 import {getConfig, stageEstimate, stageParams, totalParams} from '../../source/training/config.js';
-import {bmm, crossEntropy, embed, mm} from '../../source/training/ops.js';
+import {bmm, crossEntropy, embed, mm, rmsNorm} from '../../source/training/ops.js';
 import {int32} from '../../source/training/tensor-data.js';
 import {Trainer} from '../../source/training/trainer.js';
 
@@ -22,7 +22,7 @@ function randomIds(n: number, vocab: number, seed: number) {
 	return Int32Array.from({length: n}, () => (s = (s * 1103515245 + 12345) >>> 0) % vocab);
 }
 
-test('custom matMul, embedding and loss gradients equal the stock TF.js gradients', () => {
+test('custom matMul, embedding, loss and rmsNorm gradients equal the stock TF.js gradients', () => {
 	const a = tf.randomNormal([5, 7], 0, 1, 'float32', 1), b = tf.randomNormal([7, 3], 0, 1, 'float32', 2);
 	const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.sin(mm(x, y))))([a, b]);
 	const [sa, sb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.sin(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D))))([a, b]);
@@ -48,6 +48,15 @@ test('custom matMul, embedding and loss gradients equal the stock TF.js gradient
 	const gl = tf.grad((z: tf.Tensor) => crossEntropy(z as tf.Tensor2D, ids))(logits);
 	const sl = tf.grad((z: tf.Tensor) => tf.losses.softmaxCrossEntropy(tf.oneHot(ids, 6), z))(logits);
 	assert.ok(relErr(gl.dataSync(), sl.dataSync()) < 1e-5);
+
+	const xn = tf.randomNormal([5, 8], 0, 2, 'float32', 7), gn = tf.randomNormal([8], 1, 0.3, 'float32', 8);
+	const stockNorm = (x: tf.Tensor, g: tf.Tensor) => tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), 1e-5))), g);
+	assert.ok(relErr(rmsNorm(xn as tf.Tensor2D, gn, 1e-5).dataSync(), stockNorm(xn, gn).dataSync()) < 1e-6);
+	const w = tf.randomNormal([5, 8], 0, 1, 'float32', 9); // a non-uniform upstream gradient
+	const [gx, gg] = tf.grads((x: tf.Tensor, g: tf.Tensor) => tf.sum(tf.mul(rmsNorm(x as tf.Tensor2D, g, 1e-5), w)))([xn, gn]);
+	const [sx, sg] = tf.grads((x: tf.Tensor, g: tf.Tensor) => tf.sum(tf.mul(stockNorm(x, g), w)))([xn, gn]);
+	assert.ok(relErr(gx!.dataSync(), sx!.dataSync()) < 1e-5, `rmsNorm dx ${relErr(gx!.dataSync(), sx!.dataSync())}`);
+	assert.ok(relErr(gg!.dataSync(), sg!.dataSync()) < 1e-5, `rmsNorm dg ${relErr(gg!.dataSync(), sg!.dataSync())}`);
 });
 
 test('stage layout follows MODEL_SPLITS with bottleneck blocks and decoders', () => {
