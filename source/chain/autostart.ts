@@ -9,6 +9,7 @@ import {defaultDataDir} from '../paths.js';
 import {UserError} from '../errors.js';
 import {connectChain, type ChainClient} from './client.js';
 import {DEVNET_NETUID} from './devnet-keys.js';
+import {findChainSpec} from './spec.js';
 
 export type AutostartResult = {client: ChainClient; started: {pid: number; log: string} | null};
 
@@ -18,6 +19,8 @@ export async function connectOrStartDevnet(url: string, log: (line: string) => v
 	} catch {
 		// nothing there yet: start one below
 	}
+	// The devnet needs the raw chain spec; without it the background start could only fail in its log.
+	findChainSpec();
 	const port = Number(new URL(url).port || 9944);
 	const dir = join(defaultDataDir(), '..');
 	mkdirSync(dir, {recursive: true});
