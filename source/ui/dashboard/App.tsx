@@ -23,7 +23,7 @@ export type AppProps = {
 };
 
 function useTerminalSize(fixed?: {width: number; height: number}) {
-	const {stdout} = useStdout();
+	const stdout = useStdout().stdout as NodeJS.WriteStream;
 	// One row short of the screen: a frame as tall as the terminal makes Ink clear it on every redraw.
 	const read = () => fixed ?? {width: stdout.columns || 80, height: Math.max(5, (stdout.rows || 24) - 1)};
 	const [size, setSize] = useState(read);
