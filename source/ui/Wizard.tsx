@@ -2,11 +2,14 @@
 // A pure view over the setup reducer; effects run through the injected services.
 import React, {useEffect, useReducer} from 'react';
 import {Box, Text, useApp, useInput} from 'ink';
-import {ConfirmInput, PasswordInput, Select, Spinner, TextInput} from '@inkjs/ui';
+import {Select, Spinner} from '@inkjs/ui';
 import {formatTao} from '../chain/client.js';
 import {initialSetup, nextEffect, setupReducer, type SetupInfo, type SetupState} from '../miner/setup-state.js';
 import type {SetupServices} from '../miner/setup-services.js';
 import {color, useTheme} from './theme.js';
+import {LineInput} from './inputs/LineInput.js';
+import {YesNo} from './inputs/YesNo.js';
+import {keyOfChunk} from './inputs/line-edit.js';
 
 export type WizardExit = 'mine' | 'quit';
 export type WizardProps = {info: SetupInfo; services: SetupServices; onExit?: (state: SetupState, next: WizardExit) => void};
@@ -29,7 +32,10 @@ export function Wizard({info, services, onExit}: WizardProps) {
 	}, [state.step]);
 
 	const finished = state.step.kind === 'done' || (state.step.kind === 'failed' && !state.step.retry);
-	useInput((input, key) => {
+	useInput((chunk, key) => {
+		// "q\r" from a paste or tmux is "q" then Enter: the letter decides.
+		const {key: input, enter} = keyOfChunk(chunk);
+		if (enter && input === '') key = {...key, return: true};
 		if (finished && (key.return || input === 'q')) {
 			onExit?.(state, state.step.kind === 'done' && key.return ? 'mine' : 'quit');
 			exit();
@@ -71,27 +77,27 @@ export function Wizard({info, services, onExit}: WizardProps) {
 					<>
 						<Text>To confirm, type word #{step.wordIndex + 1} of your mnemonic:</Text>
 						{step.wrong && <Text color={color(c.error)}>That is not word #{step.wordIndex + 1}. Check what you wrote down.</Text>}
-						<TextInput key={`w${String(step.wrong)}`} onSubmit={word => dispatch({type: 'mnemonic-word', word})} />
+						<LineInput key={`w${String(step.wrong)}`} onSubmit={word => dispatch({type: 'mnemonic-word', word})} />
 					</>
 				)}
 				{step.kind === 'enter-mnemonic' && (
 					<>
 						<Text>Type or paste your coldkey mnemonic (12-24 words):</Text>
 						{step.error && <Text color={color(c.error)}>{step.error}</Text>}
-						<PasswordInput key={step.error ?? 'm'} onSubmit={m => dispatch({type: 'mnemonic-entered', mnemonic: m.trim().split(/\s+/).join(' '), valid: services.validMnemonic(m)})} />
+						<LineInput mask="*" joinLines key={step.error ?? 'm'} onSubmit={m => dispatch({type: 'mnemonic-entered', mnemonic: m.trim().split(/\s+/).join(' '), valid: services.validMnemonic(m)})} />
 					</>
 				)}
 				{step.kind === 'password' && (
 					<>
 						<Text>{step.purpose === 'new' ? 'Choose a password to encrypt the coldkey (at least 6 characters):' : 'Coldkey password (to sign the registration):'}</Text>
 						{step.error && <Text color={color(c.error)}>{step.error}</Text>}
-						<PasswordInput key={`${step.purpose}${step.error ?? ''}`} onSubmit={value => dispatch({type: 'password', value})} />
+						<LineInput mask="*" key={`${step.purpose}${step.error ?? ''}`} onSubmit={value => dispatch({type: 'password', value})} />
 					</>
 				)}
 				{step.kind === 'password-confirm' && (
 					<>
 						<Text>Type the password again:</Text>
-						<PasswordInput onSubmit={value => dispatch({type: 'password-confirm', value})} />
+						<LineInput mask="*" onSubmit={value => dispatch({type: 'password-confirm', value})} />
 					</>
 				)}
 				{step.kind === 'working' && <Spinner label={`${step.what}…`} />}
@@ -113,7 +119,7 @@ export function Wizard({info, services, onExit}: WizardProps) {
 					<>
 						<Text>Chain endpoint (ws:// or wss://):</Text>
 						{step.error && <Text color={color(c.error)}>{step.error}</Text>}
-						<TextInput key={step.error ?? 'u'} onSubmit={value => dispatch({type: 'url', value: value.trim()})} />
+						<LineInput key={step.error ?? 'u'} onSubmit={value => dispatch({type: 'url', value: value.trim()})} />
 					</>
 				)}
 				{step.kind === 'confirm-register' && (
@@ -127,7 +133,7 @@ export function Wizard({info, services, onExit}: WizardProps) {
 						{step.chain.balance < step.chain.burn && <Text color={color(c.error)}>The balance does not cover the burn: fund the coldkey first.</Text>}
 						<Box marginTop={1}>
 							<Text>Register the hotkey now? </Text>
-							<ConfirmInput onConfirm={() => dispatch({type: 'register-confirmed'})} onCancel={() => dispatch({type: 'register-declined'})} />
+							<YesNo onConfirm={() => dispatch({type: 'register-confirmed'})} onCancel={() => dispatch({type: 'register-declined'})} />
 						</Box>
 					</>
 				)}

@@ -2,7 +2,9 @@
 // so automation never hangs waiting for input.
 import React from 'react';
 import {render, Box, Text} from 'ink';
-import {ConfirmInput, PasswordInput, Spinner, TextInput} from '@inkjs/ui';
+import {Spinner} from '@inkjs/ui';
+import {LineInput} from './inputs/LineInput.js';
+import {YesNo} from './inputs/YesNo.js';
 import {UsageError} from '../errors.js';
 
 import {inkCanDraw, interactive, noTerminal} from '../cli-common.js';
@@ -21,17 +23,17 @@ function ask<T>(missing: string, view: (done: (value: T) => void) => React.React
 
 export const promptPassword = (label: string, missing: string) =>
 	ask<string>(missing, done => (
-		<Box><Text>{label} </Text><PasswordInput onSubmit={done} /></Box>
+		<Box><Text>{label} </Text><LineInput mask="*" onSubmit={done} /></Box>
 	));
 
 export const promptText = (label: string, missing: string, hidden = false) =>
 	ask<string>(missing, done => (
-		<Box><Text>{label} </Text>{hidden ? <PasswordInput onSubmit={done} /> : <TextInput onSubmit={done} />}</Box>
+		<Box><Text>{label} </Text>{hidden ? <LineInput mask="*" onSubmit={done} /> : <LineInput onSubmit={done} />}</Box>
 	));
 
 export const promptConfirm = (label: string, missing: string) =>
 	ask<boolean>(missing, done => (
-		<Box><Text>{label} </Text><ConfirmInput onConfirm={() => done(true)} onCancel={() => done(false)} /></Box>
+		<Box><Text>{label} </Text><YesNo onConfirm={() => done(true)} onCancel={() => done(false)} /></Box>
 	));
 
 // Shows a spinner while work runs (a plain line without a TTY); stderr keeps stdout clean for --json.

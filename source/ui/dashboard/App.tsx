@@ -5,6 +5,7 @@ import {useApp, useInput, useStdout} from 'ink';
 import type {MinerStore} from '../../miner/types.js';
 import {loadTheme, type Theme} from '../theme.js';
 import {Dashboard, type DashboardView} from './Dashboard.js';
+import {keyOfChunk} from '../inputs/line-edit.js';
 
 export const THEME_CYCLE = ['dark', 'light', 'none'];
 
@@ -64,8 +65,10 @@ export function DashboardApp({store, theme: initialTheme, onQuit, tickMs = 250, 
 		);
 	};
 
-	useInput((input, key) => {
+	useInput((chunk, key) => {
 		if (view === 'stopping') return;
+		// A key and Enter in one chunk ("y\r" over SSH or from tmux) is that key.
+		const input = chunk.length > 1 ? keyOfChunk(chunk).key : chunk;
 		if (view === 'quit') {
 			if (input === 'y' || input === 'Y' || (key.ctrl && input === 'c')) quit();
 			else if (input === 'n' || input === 'N' || key.escape) setView('main');
