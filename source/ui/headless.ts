@@ -4,7 +4,7 @@
 // only counted there, since a busy queue would flood the log.
 import {stripVTControlCharacters} from 'node:util';
 import type {MinerEvent, MinerState, MinerStore} from '../miner/types.js';
-import {age, bytes, compact, isoSeconds, last, num} from './dashboard/format.js';
+import {age, bytes, compact, isoSeconds, last, mergeProgress, num} from './dashboard/format.js';
 
 export type HeadlessOptions = {
 	json: boolean;
@@ -78,7 +78,10 @@ export function jsonEvent(event: MinerEvent, state: MinerState, hotkey: string |
 	}
 }
 
-const progress = (s: MinerState) => `${s.backwardsSinceMerge}/${s.settings?.batchesBeforeMerging ?? '?'}`;
+const progress = (s: MinerState) => {
+	const {done, total, pending} = mergeProgress(s);
+	return pending ? `${done}/${total} (merge pending)` : `${done}/${total ?? '?'}`;
+};
 
 // Plain text for one event (after the timestamp); null for events only the summary reports.
 export function plainEvent(event: MinerEvent, state: MinerState): string | null {

@@ -2,7 +2,8 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {progressBar, sparkline} from '../../source/ui/dashboard/sparkline.js';
-import {age, bytes, middle, queueRows} from '../../source/ui/dashboard/format.js';
+import {age, bytes, mergeProgress, mergeProgressText, middle, queueRows} from '../../source/ui/dashboard/format.js';
+import {trainingStore} from './fixtures.js';
 import {packLines, planLayout} from '../../source/ui/dashboard/layout.js';
 import type {UploadItem} from '../../source/miner/types.js';
 
@@ -76,4 +77,16 @@ test('packLines wraps pieces greedily within the width', () => {
 		lines.map(l => l.map(p => p.text).join('  ')),
 		['aaaa  bbbb', 'cccc'],
 	);
+});
+
+test('batches toward merge never show more than BATCHES_BEFORE_MERGING; past it, what the miner waits for', () => {
+	const store = trainingStore();
+	const base = store.getState();
+	const at = (backwards: number, extra: Partial<typeof base> = {}) => ({...base, backwardsSinceMerge: backwards, ...extra});
+	assert.equal(mergeProgressText(at(7)), '7/10 backward passes before merge');
+	assert.deepEqual(mergeProgress(at(13)), {done: 10, total: 10, pending: true});
+	assert.equal(mergeProgressText(at(13, {phase: 'is_training', waitingFor: null})), '10/10, merge pending: waiting for the orchestrator');
+	assert.equal(mergeProgressText(at(10, {phase: 'is_training', waitingFor: 'activations from layer 0'})), '10/10, merge pending: activations from layer 0');
+	assert.equal(mergeProgressText(at(12, {phase: 'weights_uploading'})), '10/10, merge pending: uploading weights for the merge');
+	assert.equal(mergeProgressText(at(3, {settings: null})), '3/? backward passes before merge');
 });

@@ -124,6 +124,6 @@ test('redraws come from the snapshot tick, not from each event', async () => {
 	for (let i = 0; i < 300; i++) store.dispatch({type: 'heartbeat', at: NOW + i});
 	for (let i = 0; i < 3; i++) store.dispatch({type: 'batch', direction: 'backward', activationUid: `z${i}`, tokens: 2048, ms: 900, at: NOW});
 	assert.equal(app.stdout.frames.length, before, 'no redraw inside dispatch');
-	await waitFor(frame, /10\/10 backward passes/);
+	await waitFor(frame, /10\/10, merge pending/);
 	assert.ok(app.stdout.frames.length - before <= 3, `${app.stdout.frames.length - before} frames for 303 events`);
 });

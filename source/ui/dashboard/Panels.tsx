@@ -3,7 +3,7 @@ import React, {type ReactNode} from 'react';
 import {Box, Text} from 'ink';
 import type {LogLine, MinerState} from '../../miner/types.js';
 import {color, type ThemeColors} from '../theme.js';
-import {age, bytes, clock, compact, last, layerText, mergeProgress, middle, num, queueSummary} from './format.js';
+import {age, bytes, clock, compact, last, layerText, mergeProgress, mergeProgressText, middle, num, queueSummary} from './format.js';
 import {progressBar, sparkline} from './sparkline.js';
 
 type P = {state: MinerState; colors: ThemeColors; width: number};
@@ -44,17 +44,12 @@ export function LayerPanel({state, colors, width}: P) {
 }
 
 export function BatchPanel({state, colors, width}: P) {
-	const {done, total} = mergeProgress(state);
+	const {done, total, pending} = mergeProgress(state);
 	const tps = last(state.tokensPerSec);
 	return (
 		<Panel title="Batches toward merge" width={width} height={7} colors={colors}>
 			<Line c={colors.success}>{progressBar(done, total, inner(width))}</Line>
-			<Line>
-				<Text bold>
-					{done}/{total ?? '?'}
-				</Text>{' '}
-				backward passes before merge
-			</Line>
+			<Line c={pending ? colors.warning : undefined}>{mergeProgressText(state)}</Line>
 			<Line>
 				fwd {state.forwards} · bwd {state.backwards} · published {state.published}
 			</Line>
@@ -142,13 +137,13 @@ export function LogLines({lines, colors, width}: {lines: LogLine[]; colors: Them
 
 // One-line summaries for the smallest layout (no borders).
 export function SummaryLines({state, colors, width, now, count}: P & {now: number; count: number}) {
-	const {done, total} = mergeProgress(state);
+	const {done, total, pending} = mergeProgress(state);
 	const s = state.score;
 	const bar = Math.max(4, Math.min(30, width - 24));
 	const lines = [
 		<Line key="b">
 			<Text bold>Batches </Text>
-			<Text color={color(colors.success)}>{progressBar(done, total, bar)}</Text> {done}/{total ?? '?'} to merge
+			<Text color={color(colors.success)}>{progressBar(done, total, bar)}</Text> {pending ? `${done}/${total}, merge pending` : `${done}/${total ?? '?'} to merge`}
 		</Line>,
 		<Line key="q">
 			<Text bold>Queue </Text>

@@ -55,9 +55,25 @@ export function compact(v: number | null | undefined): string {
 
 export const last = <T>(xs: T[]): T | undefined => xs[xs.length - 1];
 
-// Batches toward the next merge: backward passes since the last one over BATCHES_BEFORE_MERGING.
-export function mergeProgress(state: MinerState): {done: number; total: number | null} {
-	return {done: state.backwardsSinceMerge, total: state.settings?.batchesBeforeMerging ?? null};
+// Batches toward the next merge: backward passes since the last one over BATCHES_BEFORE_MERGING,
+// never past it: backwards that arrive after the count is full wait for the merge like the rest.
+export function mergeProgress(state: MinerState): {done: number; total: number | null; pending: boolean} {
+	const total = state.settings?.batchesBeforeMerging ?? null;
+	const done = total === null ? state.backwardsSinceMerge : Math.min(state.backwardsSinceMerge, total);
+	return {done, total, pending: total !== null && state.backwardsSinceMerge >= total};
+}
+
+const phaseWait: Record<string, string> = {
+	weights_uploading: 'uploading weights for the merge',
+	miners_merging_partitions: 'merging partitions with the layer',
+};
+
+/** "7/10 backward passes before merge", or past the count what the miner waits for. */
+export function mergeProgressText(state: MinerState): string {
+	const {done, total, pending} = mergeProgress(state);
+	if (!pending) return `${done}/${total ?? '?'} backward passes before merge`;
+	const waiting = (state.phase && phaseWait[state.phase]) ?? state.waitingFor ?? 'waiting for the orchestrator';
+	return `${done}/${total}, merge pending: ${waiting}`;
 }
 
 export function layerText(state: MinerState): string {
