@@ -6,8 +6,11 @@ export class FakeStdout extends EventEmitter {
 	columns = 100;
 	rows = 30;
 	out = '';
-	write = (s: string) => {
+	// Ink waits on a write's callback before it reports the app as exited.
+	write = (s: string, encoding?: unknown, callback?: unknown) => {
 		this.out += s;
+		const done = typeof encoding === 'function' ? encoding : callback;
+		if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
 		return true;
 	};
 }
