@@ -2,14 +2,16 @@
 // Entry: parse arguments, then run a command, the interactive setup, or explain what is missing.
 // Command modules load their work lazily so --help and --version answer at once.
 import './source/production.js'; // before anything can load React
+import './source/output-log.js'; // before anything writes
 import {Command, CommanderError} from 'commander';
-import {addWalletCommands} from './source/wallet/command.js';
-import {addChainCommands} from './source/chain/command.js';
-import {addDevnetCommand} from './source/devnet/command.js';
-import {addTrainCommand} from './source/training/command.js';
-import {addMineCommand} from './source/miner/command.js';
+import {addWalletCommands} from './source/cli/wallet.js';
+import {addChainCommands} from './source/cli/chain.js';
+import {addDevnetCommand} from './source/cli/devnet.js';
+import {addTrainCommand} from './source/cli/train.js';
+import {addMineCommand} from './source/cli/mine.js';
 import {UserError, errorMessage} from './source/errors.js';
 import {packageVersion} from './source/paths.js';
+import {netuidOption} from './source/cli/options.js';
 
 const program = new Command('iota-tui')
 	.description('Terminal console for IOTA miners (Bittensor subnet 9). With no command: the guided setup.')
@@ -19,11 +21,11 @@ const program = new Command('iota-tui')
 	.option('--wallet-path <dir>', 'folder holding wallets (default ~/.bittensor/wallets)')
 	.option('-w, --wallet <name>', 'wallet name')
 	.option('-k, --hotkey <name>', 'hotkey name')
-	.option('--netuid <n>', 'subnet (default 9)')
+	.addOption(netuidOption())
 	.enablePositionalOptions() // so subcommands own their --wallet etc.
 	.allowExcessArguments(true) // reported as an unknown command by setup()
 	.exitOverride()
-	.action(async (opts, cmd: Command) => (await import('./source/ui/run-setup.js')).runSetup(cmd, opts));
+	.action(async (opts, cmd: Command) => (await import('./source/cli/setup.js')).runSetup(cmd, opts));
 
 addWalletCommands(program);
 addChainCommands(program);

@@ -3,7 +3,7 @@
 // background when nothing answers there, so `npx iota-tui` works on a fresh machine with no other
 // step. The devnet outlives the wizard; its log is in ~/.local/share/iota-tui/devnet.log.
 import {spawn} from 'node:child_process';
-import {mkdirSync, openSync, writeFileSync} from 'node:fs';
+import {mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {defaultDataDir} from '../paths.js';
 import {UserError} from '../errors.js';
@@ -24,12 +24,16 @@ export async function connectOrStartDevnet(url: string, log: (line: string) => v
 	const port = Number(new URL(url).port || 9944);
 	const dir = join(defaultDataDir(), '..');
 	mkdirSync(dir, {recursive: true});
+	// The devnet writes its own log, capped and rotated (source/log-file.ts).
 	const logFile = join(dir, 'devnet.log');
-	const out = openSync(logFile, 'a');
 	// Same Node, same loader flags (tsx in development), same CLI file.
 	// --reset: the chain starts from genesis, so orchestrator state from an earlier devnet is stale.
 	const args = ['devnet', '--chain-port', String(port), '--miners', '2', '--headless', '--reset'];
-	const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], {detached: true, stdio: ['ignore', out, out]});
+	const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], {
+		detached: true,
+		stdio: 'ignore',
+		env: {...process.env, IOTA_TUI_LOG_FILE: logFile},
+	});
 	child.unref();
 	writeFileSync(join(dir, 'devnet.pid'), `${child.pid}\n`); // `kill $(cat …/devnet.pid)` stops it
 	log(`started the local devnet (pid ${child.pid}, log ${logFile})`);

@@ -3,19 +3,8 @@
 
 export type Phase = 'is_training' | 'weights_uploading' | 'miners_merging_partitions';
 export type Direction = 'forward' | 'backward' | 'initial';
-export type UploadKind = 'activation' | 'weights' | 'optimizer_state' | 'metadata' | 'partition';
-export type UploadState = 'queued' | 'uploading' | 'done' | 'failed';
-
-export type UploadItem = {
-	id: string;
-	key: string; // object-store key, e.g. activations/{uid}/{layer}/{direction}/{uuid}.bin
-	kind: UploadKind;
-	bytes: number;
-	attempts: number;
-	state: UploadState;
-	error: string | null;
-	queuedAt: number; // ms epoch
-};
+import type {UploadItem} from '../storage/upload-types.js';
+export type {UploadItem, UploadKind, UploadState} from '../storage/upload-types.js';
 
 export type MinerStatus =
 	| 'starting' // connecting, checking chain registration

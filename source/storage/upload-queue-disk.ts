@@ -7,7 +7,7 @@
 import {mkdir, open, readFile, readdir, rename, rm, stat, writeFile} from 'node:fs/promises';
 import {join, resolve} from 'node:path';
 import {UserError} from '../errors.js';
-import type {UploadKind, UploadState} from '../miner/types.js';
+import type {UploadKind, UploadState} from './upload-types.js';
 
 export type JobRecord = {
 	version: 1;

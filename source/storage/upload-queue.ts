@@ -4,7 +4,7 @@
 import {randomBytes} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import {UserError, errorMessage} from '../errors.js';
-import type {UploadItem, UploadKind} from '../miner/types.js';
+import type {UploadItem, UploadKind} from './upload-types.js';
 import {bodyFile, cleanTmp, loadJobs, lockDir, prepareDir, removeJob, updateJob, writeJob, type JobRecord} from './upload-queue-disk.js';
 
 export type QueuedJob = {

@@ -7,7 +7,7 @@ import {LineInput} from './inputs/LineInput.js';
 import {YesNo} from './inputs/YesNo.js';
 import {UsageError} from '../errors.js';
 
-import {inkCanDraw, interactive, noTerminal} from '../cli-common.js';
+import {inkCanDraw, interactive, noTerminal} from './terminal.js';
 
 function ask<T>(missing: string, view: (done: (value: T) => void) => React.ReactElement): Promise<T> {
 	if (!interactive()) return Promise.reject(new UsageError(`${noTerminal('to ask on')}: ${missing}`));

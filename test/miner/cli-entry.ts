@@ -1,7 +1,7 @@
 // Entry point for the miner command tests: devnet + mine (the real CLI is cli.tsx).
 import {Command} from 'commander';
-import {addDevnetCommand} from '../../source/devnet/command.js';
-import {addMineCommand} from '../../source/miner/command.js';
+import {addDevnetCommand} from '../../source/cli/devnet.js';
+import {addMineCommand} from '../../source/cli/mine.js';
 import {UserError, errorMessage} from '../../source/errors.js';
 
 const program = new Command('iota-tui').option('--theme <name>').option('--config-dir <dir>').enablePositionalOptions();

@@ -11,7 +11,7 @@ import {
 	type SetupEvent,
 	type SetupInfo,
 	type SetupState,
-} from '../../source/miner/setup-state.js';
+} from '../../source/setup/state.js';
 
 const MNEMONIC = 'legal winner thank year wave sausage worth useful legal winner thank yellow';
 const COLD = '5ColdkeyAddressForTheTestsxxxxxxxxxxxxxxxxxxxxxx';

@@ -1,24 +1,27 @@
 // The train command's options: bad input is a one-line UserError; --json prints NDJSON step lines.
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {Command} from 'commander';
-import {addTrainCommand} from '../../source/training/command.js';
+import {Command, CommanderError} from 'commander';
+import {addTrainCommand} from '../../source/cli/train.js';
 import {UserError} from '../../source/errors.js';
 
 const program = () => {
-	const p = new Command('iota-tui').exitOverride();
+	const p = new Command('iota-tui').exitOverride().configureOutput({writeErr: () => {}});
 	addTrainCommand(p);
 	return p;
 };
 const run = (...args: string[]) => program().parseAsync(['node', 'iota-tui', 'train', ...args]);
 
 test('train rejects bad options with clear one-line errors', async () => {
+	const flagCases: Array<[string[], RegExp]> = [
+		[['--steps', '0'], /^error: option '--steps <n>' argument '0' is invalid\. expected a whole number >= 1\.$/],
+		[['--steps', 'x'], /^error: option '--steps <n>' argument 'x' is invalid\. expected a whole number >= 1\.$/],
+		[['--lr', '-1'], /^error: option '--lr <x>' argument '-1' is invalid\. expected a number >= 0\.$/],
+	];
+	for (const [args, re] of flagCases) await assert.rejects(run(...args), (e: Error) => e instanceof CommanderError && e.exitCode !== 0 && re.test(e.message), args.join(' '));
 	const cases: Array<[string[], RegExp]> = [
-		[['--steps', '0'], /^--steps must be an integer >= 1, got "0"$/],
-		[['--steps', 'x'], /^--steps must be an integer >= 1/],
 		[['--config', 'nope'], /^unknown config "nope" \(known: devnet, tiny, iota-1b, iota-15b\)$/],
 		[['--backend', 'gpu'], /^unknown backend "gpu"/],
-		[['--lr', '-1'], /^--lr must be a number >= 0/],
 		[['--config', 'tiny', '--seq-len', '99'], /^--seq-len 99 exceeds config tiny's 16$/],
 		[['--config', 'tiny', '--steps', '1', '--corpus', '/nonexistent/corpus'], /^corpus not found: \/nonexistent\/corpus/],
 	];

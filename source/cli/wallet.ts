@@ -1,9 +1,9 @@
 // `iota-tui wallet create|import|list|show`: definitions only; the work loads on use.
 import type {Command} from 'commander';
-import {addWalletOptions, passwordOption, type WalletOptions} from '../cli-options.js';
-import type {CreateOptions, ImportOptions} from './actions.js';
+import {addWalletOptions, intArg, passwordOption, type WalletOptions} from './options.js';
+import type {CreateOptions, ImportOptions} from './wallet-actions.js';
 
-const actions = () => import('./actions.js');
+const actions = () => import('./wallet-actions.js');
 
 export function addWalletCommands(program: Command): void {
 	const wallet = program.command('wallet').description('create, import and inspect btcli-compatible wallets');
@@ -15,7 +15,7 @@ export function addWalletCommands(program: Command): void {
 		.option('--json', 'print {"coldkey", "hotkey"} as JSON');
 	common(wallet.command('create'))
 		.description('create a new coldkey (encrypted) and hotkey; an existing coldkey gets just a new hotkey')
-		.option('--words <n>', 'mnemonic length: 12, 15, 18, 21 or 24', '12')
+		.option('--words <n>', 'mnemonic length: 12, 15, 18, 21 or 24', intArg(12, 24), 12)
 		.option('--mnemonic-file <file>', 'also save the new mnemonics to this file (mode 0600, never overwritten)')
 		.action(async (opts: CreateOptions, cmd: Command) => (await actions()).create(cmd, opts));
 	common(wallet.command('import'))

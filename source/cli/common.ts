@@ -1,12 +1,11 @@
 // Pieces every command's work shares: config, wallet names, passwords, output.
-export type {WalletOptions} from './cli-options.js';
+export type {WalletOptions} from './options.js';
 import {readFile} from 'node:fs/promises';
-import isInCi from 'is-in-ci';
 import type {Command} from 'commander';
-import type {WalletOptions} from './cli-options.js';
-import {loadConfig, type ConfigStore} from './config.js';
-import {UsageError, UserError} from './errors.js';
-import type {WalletRef} from './wallet/wallet.js';
+import type {WalletOptions} from './options.js';
+import {loadConfig, type ConfigStore} from '../config.js';
+import {UsageError, UserError} from '../errors.js';
+import type {WalletRef} from '../wallet/wallet.js';
 
 
 export type GlobalOptions = {theme?: string; configDir?: string};
@@ -62,11 +61,5 @@ export async function newPassword(opts: {passwordFile?: string}): Promise<string
 
 export const printJson = (value: unknown) => process.stdout.write(`${JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
 
-// Ink draws only the final frame when CI or CONTINUOUS_INTEGRATION is set, so such a shell
-// counts as having no terminal: prompts and live screens would stay blank.
-export const inkCanDraw = () => !isInCi;
-export const interactive = () => Boolean(process.stdin.isTTY && process.stdout.isTTY) && inkCanDraw();
-/** Start of a one-line error when interactive() is false, e.g. noTerminal('to ask on'). */
-export const noTerminal = (what: string) =>
-	process.stdin.isTTY && process.stdout.isTTY && !inkCanDraw() ? `CI is set, so there is no terminal UI ${what} (unset CI for one)` : `no terminal ${what}`;
-const promptPassword = async (label: string, missing: string) => (await import('./ui/prompt.js')).promptPassword(label, missing);
+export {inkCanDraw, interactive, noTerminal} from '../ui/terminal.js';
+const promptPassword = async (label: string, missing: string) => (await import('../ui/prompt.js')).promptPassword(label, missing);

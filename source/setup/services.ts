@@ -6,7 +6,7 @@ import {resolveNetwork} from '../chain/networks.js';
 import {errorMessage} from '../errors.js';
 import {newMnemonic} from '../wallet/keys.js';
 import {createWallet, loadColdkeyPair, readColdkeyPub, readHotkey, type WalletRef} from '../wallet/wallet.js';
-import type {ChainInfo, SetupEffect, SetupEvent} from './setup-state.js';
+import type {ChainInfo, SetupEffect, SetupEvent} from './state.js';
 
 export type SetupServices = {
 	newMnemonic(): string;

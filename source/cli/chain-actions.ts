@@ -1,28 +1,26 @@
 // What `iota-tui chain`, `register` and `status` do (loaded only when one of them runs).
 import type {Command} from 'commander';
-import {config, interactive, printJson, readPassword, walletRef, type WalletOptions} from '../cli-common.js';
+import {config, interactive, printJson, readPassword, walletRef, type WalletOptions} from './common.js';
 import {UsageError, UserError} from '../errors.js';
 import {promptConfirm, withSpinner} from '../ui/prompt.js';
 import {loadColdkeyPair, readColdkeyPub, readHotkey} from '../wallet/wallet.js';
-import {connectChain, formatTao} from './client.js';
-import {startDevChain} from './devchain.js';
-import {resolveNetwork} from './networks.js';
+import {connectChain, formatTao} from '../chain/client.js';
+import {startDevChain} from '../chain/devchain.js';
+import {resolveNetwork} from '../chain/networks.js';
 
-export type NetOptions = {network?: string; netuid?: string};
+export type NetOptions = {network?: string; netuid?: number};
 
 
 function target(cmd: Command, opts: NetOptions) {
 	const cfg = config(cmd);
 	const network = resolveNetwork(opts.network ?? cfg.values.network, cfg.values.endpoints.devnet);
-	const netuid = opts.netuid === undefined ? cfg.values.netuid : Number(opts.netuid);
-	if (!Number.isInteger(netuid) || netuid < 0 || netuid > 65535) throw new UsageError('--netuid must be an integer 0-65535');
+	const netuid = opts.netuid ?? cfg.values.netuid;
 	return {cfg, network, netuid};
 }
 
-export async function runChain(opts: {port: string; host: string; chainSpec?: string; blockTime: string; json?: boolean}) {
-	const port = Number(opts.port);
-	if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0-65535');
-	const blockIntervalMs = Number(opts.blockTime) * 1000;
+export async function runChain(opts: {port: number; host: string; chainSpec?: string; blockTime: number; json?: boolean}) {
+	const {port} = opts;
+	const blockIntervalMs = opts.blockTime * 1000;
 	const log = (line: string) => process.stderr.write(`${line}\n`);
 	const chain = await startDevChain({port, host: opts.host, specPath: opts.chainSpec, blockIntervalMs, log});
 	if (opts.json) printJson({event: 'chain_ready', chain: chain.url, netuid: chain.netuid});
@@ -107,7 +105,7 @@ export async function status(cmd: Command, opts: WalletOptions & NetOptions & {j
 // A miner running on this machine for the hotkey (its status file is fresh), else null.
 async function runningMiner(hotkey: string, dataDir?: string) {
 	const [{readStatusFile}, {minerStatusFile, defaultMinerDataDir}, {defaultDataDir}] = await Promise.all([
-		import('../ui/health.js'), import('../miner/command.js'), import('../paths.js'),
+		import('../ui/health.js'), import('./mine.js'), import('../paths.js'),
 	]);
 	const snap = readStatusFile(minerStatusFile(dataDir ?? defaultMinerDataDir(defaultDataDir()), hotkey));
 	if (!snap) return null;

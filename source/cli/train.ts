@@ -1,36 +1,27 @@
 // `iota-tui train`: trains the whole model in one process (in the training worker), no orchestrator.
 import {Command, Option} from 'commander';
 import {UserError} from '../errors.js';
-import {backendNames, parseBackend} from './backend-names.js';
-import {configs, getConfig, type ModelConfig} from './config.js';
+import {intArg, numberArg} from './options.js';
+import {backendNames, parseBackend} from '../training/backend-names.js';
+import {configs, getConfig, type ModelConfig} from '../training/config.js';
 
-const int = (name: string, min: number) => (v: string) => {
-	const n = Number(v);
-	if (!Number.isInteger(n) || n < min) throw new UserError(`${name} must be an integer >= ${min}, got "${v}"`, 2);
-	return n;
-};
-const num = (name: string) => (v: string) => {
-	const n = Number(v);
-	if (!Number.isFinite(n) || n < 0) throw new UserError(`${name} must be a number >= 0, got "${v}"`, 2);
-	return n;
-};
 
 export function addTrainCommand(program: Command): void {
 	program
 		.command('train')
 		.description('train the whole model in this process (single-process baseline, no orchestrator)')
 		.option('--config <name>', `model config (${Object.keys(configs).join(', ')})`, 'devnet')
-		.option('--steps <n>', 'optimizer steps to run', int('--steps', 1), 200)
+		.option('--steps <n>', 'optimizer steps to run', intArg(1), 200)
 		.option('--json', 'print one JSON object per step (NDJSON) instead of readable lines')
 		.addOption(new Option('--backend <name>', `TF.js backend: auto or one of ${backendNames.join(', ')}; a forced one that cannot load is an error`).default('auto').argParser(parseBackend))
-		.option('--lr <x>', 'learning rate (constant)', num('--lr'), 3e-3)
-		.option('--batch-size <n>', 'sequences per micro-batch (default: from the config)', int('--batch-size', 1))
-		.option('--seq-len <n>', 'tokens per sequence, at most the config\'s (default: the config\'s)', int('--seq-len', 2))
-		.option('--accumulate <n>', 'micro-batches per optimizer step (gradient accumulation)', int('--accumulate', 1), 1)
-		.option('--eval-every <n>', 'steps between held-out loss checks (0: only first and last)', int('--eval-every', 0), 50)
+		.option('--lr <x>', 'learning rate (constant)', numberArg('non-negative'), 3e-3)
+		.option('--batch-size <n>', 'sequences per micro-batch (default: from the config)', intArg(1))
+		.option('--seq-len <n>', 'tokens per sequence, at most the config\'s (default: the config\'s)', intArg(2))
+		.option('--accumulate <n>', 'micro-batches per optimizer step (gradient accumulation)', intArg(1), 1)
+		.option('--eval-every <n>', 'steps between held-out loss checks (0: only first and last)', intArg(0), 50)
 		.option('--corpus <path>', 'text file or directory of text files', undefined)
 		.option('--tokenizer <file>', 'Hugging Face tokenizer.json (default: bytes, vocab 257)')
-		.option('--seed <n>', 'seed for weights and batch order', int('--seed', 0), 42)
+		.option('--seed <n>', 'seed for weights and batch order', intArg(0), 42)
 		.action(async (opts) => {
 			const base: ModelConfig = getConfig(opts.config);
 			if (opts.seqLen !== undefined && opts.seqLen > base.seqLen) throw new UserError(`--seq-len ${opts.seqLen} exceeds config ${base.name}'s ${base.seqLen}`, 2);
@@ -38,7 +29,7 @@ export function addTrainCommand(program: Command): void {
 			const stop = () => controller.abort();
 			process.once('SIGINT', stop);
 			try {
-				await (await import('./train-loop.js')).runTraining({
+				await (await import('../training/train-loop.js')).runTraining({
 					config: base, steps: opts.steps, backend: opts.backend, lr: opts.lr, batchSize: opts.batchSize,
 					seqLen: opts.seqLen, accumulate: opts.accumulate, evalEvery: opts.evalEvery, corpus: opts.corpus,
 					tokenizer: opts.tokenizer, seed: opts.seed, signal: controller.signal,

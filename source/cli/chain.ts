@@ -1,20 +1,19 @@
 // `iota-tui chain`, `register` and `status`: definitions only; the work loads on use.
 import {Option, type Command} from 'commander';
-import {addWalletOptions, passwordOption} from '../cli-options.js';
-import type {RegisterOptions} from './actions.js';
+import {addWalletOptions, netuidOption, numberArg, passwordOption, portArg} from './options.js';
+import type {RegisterOptions} from './chain-actions.js';
 
-const actions = () => import('./actions.js');
+const actions = () => import('./chain-actions.js');
 const networkOption = () => new Option('-n, --network <name|url>', 'devnet (local), test, finney or a ws:// URL (default: config network)');
-const netuidOption = () => new Option('--netuid <n>', 'subnet (default: config netuid, 9)');
 
 export function addChainCommands(program: Command): void {
 	program
 		.command('chain')
 		.description('start the local devnet chain alone (real Subtensor runtime, subnet 9, faucet)')
-		.option('-p, --port <port>', 'port on 127.0.0.1', '9944')
+		.option('-p, --port <port>', 'port on 127.0.0.1', portArg, 9944)
 		.option('--host <host>', 'address to listen on', '127.0.0.1')
 		.option('--chain-spec <file>', 'raw chain spec (default: $IOTA_CHAIN_SPEC, then ../shared/chain/subtensor-raonet.json)')
-		.option('--block-time <seconds>', 'build an empty block this often (0: only on transactions)', '12')
+		.option('--block-time <seconds>', 'build an empty block this often (0: only on transactions)', numberArg('non-negative'), 12)
 		.option('--json', 'print a JSON line when ready')
 		.action(async opts => (await actions()).runChain(opts));
 	addWalletOptions(program.command('register'))

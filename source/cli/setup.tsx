@@ -2,15 +2,15 @@
 import React from 'react';
 import type {Command} from 'commander';
 import {render} from 'ink';
-import {config, globals, interactive, noTerminal, walletRef} from '../cli-common.js';
+import {config, globals, interactive, noTerminal, walletRef} from './common.js';
 import {UsageError, UserError} from '../errors.js';
-import {makeSetupServices} from '../miner/setup-services.js';
+import {makeSetupServices} from '../setup/services.js';
 import {readColdkeyPub, readHotkey, walletExists} from '../wallet/wallet.js';
-import {loadTheme, ThemeContext} from './theme.js';
-import {Wizard, type WizardExit} from './Wizard.js';
-import type {SetupState} from '../miner/setup-state.js';
+import {loadTheme, ThemeContext} from '../ui/theme.js';
+import {Wizard, type WizardExit} from '../setup/Wizard.js';
+import type {SetupState} from '../setup/state.js';
 
-export async function runSetup(cmd: Command, opts: {walletPath?: string; wallet?: string; hotkey?: string; netuid?: string}) {
+export async function runSetup(cmd: Command, opts: {walletPath?: string; wallet?: string; hotkey?: string; netuid?: number}) {
 	if (cmd.args.length > 0) throw new UsageError(`unknown command '${cmd.args[0]}' (see iota-tui --help)`);
 	const cfg = config(cmd);
 	const ref = walletRef(opts, cfg);
@@ -24,7 +24,7 @@ export async function runSetup(cmd: Command, opts: {walletPath?: string; wallet?
 				: `wallet ready: run \`iota-tui register --password-file FILE --yes\` then \`iota-tui status\``;
 		throw new UserError(`${noTerminal('for the interactive setup')}; ${missing} (see --help)`, 2);
 	}
-	const netuid = opts.netuid === undefined ? cfg.values.netuid : Number(opts.netuid);
+	const netuid = opts.netuid ?? cfg.values.netuid;
 	const info = {
 		wallet: ref.name, hotkey: ref.hotkey, walletPath: ref.path, netuid, hasColdkey: present.coldkey, hasHotkey: present.hotkey,
 		coldkeyAddress: present.coldkey ? await readColdkeyPub(ref).then(p => p.ss58Address, () => null) : null,
@@ -42,8 +42,8 @@ export async function runSetup(cmd: Command, opts: {walletPath?: string; wallet?
 	await services.close();
 	const done = next as {state: SetupState; choice: WizardExit} | null;
 	if (done?.choice === 'mine' && done.state.network) {
-		const {runMinerCli} = await import('../miner/command.js');
-		await runMinerCli({walletPath: ref.path, wallet: ref.name, hotkey: ref.hotkey, network: done.state.network, netuid: String(netuid), theme: globals(cmd).theme, configDir: globals(cmd).configDir});
+		const {runMinerCli} = await import('./mine.js');
+		await runMinerCli({walletPath: ref.path, wallet: ref.name, hotkey: ref.hotkey, network: done.state.network, netuid, theme: globals(cmd).theme, configDir: globals(cmd).configDir});
 	}
 }
 

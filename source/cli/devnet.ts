@@ -2,21 +2,15 @@
 // (SIGINT) or SIGTERM stops all three and exits 0. `--json` prints NDJSON events, among them
 // {"event": "devnet_ready", "chain": "ws://...", "store": "http://...", "orchestrator": "http://..."}.
 import {readFileSync, rmSync} from 'node:fs';
-import {Command, InvalidArgumentError, Option} from 'commander';
+import {Command, Option} from 'commander';
+import {intArg, numberArg, portArg} from './options.js';
 import {UserError, errorMessage} from '../errors.js';
 import {canonicalJson, pyString} from '../orchestrator/canonical-json.js';
 import {defaultSettings, resolveSettings, type OrchestratorSettingsInput} from '../orchestrator/settings.js';
 import {defaultDataDir} from '../paths.js';
-import type {Devnet} from './devnet.js';
+import type {Devnet} from '../devnet/devnet.js';
 
-const num = (kind: 'int' | 'float' | 'share') => (value: string): number => {
-	const n = Number(value);
-	if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('not a number.');
-	if (kind === 'int' && (!Number.isInteger(n) || n < 0)) throw new InvalidArgumentError('expected a whole number >= 0.');
-	if (kind === 'share' && (n < 0 || n > 1)) throw new InvalidArgumentError('expected a share between 0 and 1.');
-	if (kind === 'float' && n <= 0) throw new InvalidArgumentError('expected a number > 0.');
-	return n;
-};
+const num = (kind: 'int' | 'float' | 'share') => (kind === 'int' ? intArg() : numberArg(kind === 'float' ? 'positive' : 'share'));
 
 /** Flag name -> settings key, with the parser and help for each. */
 const SETTING_FLAGS: [flag: string, key: keyof ReturnType<typeof defaultSettings>, kind: 'int' | 'float' | 'share', help: string][] = [
@@ -43,7 +37,7 @@ type DevnetFlags = {
 	dataDir: string;
 	reset?: boolean;
 	config?: string;
-	blockInterval?: number;
+	blockTime: number;
 	miners?: number;
 	minerModel?: string;
 	minerBackend?: string;
@@ -57,13 +51,13 @@ export function addDevnetCommand(program: Command): void {
 		.option('--headless', 'no interactive screen: log lines only (for CI and scripts)')
 		.option('--json', 'print NDJSON events (implies --headless); one line {"event": "devnet_ready", ...} once all three accept connections')
 		.option('--host <ip>', 'address all three listen on', '127.0.0.1')
-		.option('--port <n>', 'orchestrator HTTP port (0 = any free port)', num('int'), 8010)
-		.option('--chain-port <n>', 'chain WebSocket port (0 = any free port)', num('int'), 9944)
-		.option('--store-port <n>', 'object store HTTP port (0 = any free port)', num('int'), 9010)
+		.option('--port <n>', 'orchestrator HTTP port (0 = any free port)', portArg, 8010)
+		.option('--chain-port <n>', 'chain WebSocket port (0 = any free port)', portArg, 9944)
+		.option('--store-port <n>', 'object store HTTP port (0 = any free port)', portArg, 9010)
 		.option('--data-dir <dir>', 'where orchestrator state (SQLite) and stored objects live', defaultDataDir())
 		.option('--reset', 'delete the data dir first (start from an empty orchestrator and store)')
 		.option('--config <file>', 'JSON file with orchestrator settings (snake_case keys as GET /orchestrator/settings shows); flags win')
-		.option('--block-interval <ms>', 'build an empty block this often so chain time moves', num('int'))
+		.option('--block-time <seconds>', 'build an empty block this often so chain time (tempos, weights, incentive) moves; 0: only on transactions', numberArg('non-negative'), 12)
 		.option('--miners <n>', 'also start n headless miners (own processes, own wallets under --data-dir, registered on the local chain); their NDJSON joins --json', num('int'))
 		.option('--miner-model <config>', 'model config for --miners (stages must equal --layers; default devnet)')
 		.option('--miner-backend <name>', 'training backend for --miners (default auto)');
@@ -103,13 +97,13 @@ async function runDevnet(flags: DevnetFlags): Promise<void> {
 	if (flags.reset) rmSync(flags.dataDir, {recursive: true, force: true});
 	let devnet;
 	try {
-		devnet = await (await import('./devnet.js')).startDevnet({
+		devnet = await (await import('../devnet/devnet.js')).startDevnet({
 			dataDir: flags.dataDir,
 			host: flags.host,
 			port: flags.port,
 			chainPort: flags.chainPort,
 			storePort: flags.storePort,
-			blockIntervalMs: flags.blockInterval,
+			blockIntervalMs: flags.blockTime * 1000,
 			settings,
 			log,
 		});
@@ -149,7 +143,7 @@ async function runDevnet(flags: DevnetFlags): Promise<void> {
 		process.once('SIGTERM', () => stop('SIGTERM'));
 	});
 	if (flags.miners) {
-		minersStarting = import('../miner/devnet-miners.js')
+		minersStarting = import('../devnet/miners.js')
 			.then(m => m.startDevnetMiners({count: flags.miners!, chainUrl: devnet.chain, orchestratorUrl: devnet.orchestrator, netuid: devnet.netuid, dataDir: devnet.dataDir, json, emit, log, model: flags.minerModel, backend: flags.minerBackend}))
 			.then(m => (miners = m))
 			.catch(error => log(`devnet: miners failed to start: ${errorMessage(error)}`));

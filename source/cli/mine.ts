@@ -3,13 +3,13 @@
 // with --json. Ctrl+C / SIGTERM stop cleanly: pending uploads are drained or kept on disk.
 // Definitions only here; the work loads on use so --help stays fast.
 import {join} from 'node:path';
-import {InvalidArgumentError, type Command} from 'commander';
-import {addWalletOptions, type WalletOptions} from '../cli-options.js';
+import type {Command} from 'commander';
+import {addWalletOptions, intArg, netuidOption, type WalletOptions} from './options.js';
 
 export type MineFlags = WalletOptions & {
 	network?: string;
 	orchestrator?: string;
-	netuid?: string;
+	netuid?: number;
 	backend?: string;
 	model?: string;
 	headless?: boolean;
@@ -20,26 +20,20 @@ export type MineFlags = WalletOptions & {
 	localSteps?: number;
 };
 
-const int = (min: number, max: number) => (value: string): number => {
-	const n = Number(value);
-	if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number ${min}-${max}.`);
-	return n;
-};
-
 export function addMineCommand(program: Command): void {
 	addWalletOptions(program.command('mine'))
 		.description('mine: register with the orchestrator, train the assigned layer, upload, merge; live dashboard (or --headless / --json)')
 		.option('-n, --network <name|url>', 'chain: devnet (local), test, finney or a ws:// URL (default: config network)')
 		.option('--orchestrator <url>', 'orchestrator URL (default: config endpoints.orchestrator; on the devnet http://127.0.0.1:8010)')
-		.option('--netuid <n>', 'subnet (default: config netuid, 9)')
+		.addOption(netuidOption())
 		.option('--backend <name>', 'training backend: auto, cuda, webgpu, node, wasm or cpu', 'auto')
 		.option('--model <config>', 'model config whose stages match the orchestrator layers (devnet, tiny)', 'devnet')
 		.option('--headless', 'no dashboard: plain timestamped lines (also when stdout is not a terminal)')
 		.option('--json', 'print NDJSON events (implies --headless)')
 		.option('--data-dir <dir>', 'where the persistent upload queue lives (default ~/.local/share/iota-tui/miner)')
-		.option('--health-port <n>', 'serve GET /health ({status, hotkey, layer, uid, registered, timestamp}) on this port', int(1, 65535))
+		.option('--health-port <n>', 'serve GET /health ({status, hotkey, layer, uid, registered, timestamp}) on this port', intArg(1, 65535))
 		.option('--health-host <ip>', 'address for --health-port', '127.0.0.1')
-		.option('--local-steps <n>', 'optimizer step every n backward passes (default: once per merge, as IOTA v1)', int(1, 1_000_000))
+		.option('--local-steps <n>', 'optimizer step every n backward passes (default: once per merge, as IOTA v1)', intArg(1, 1_000_000))
 		.addHelpText('after', '\nThe hotkey must be registered on the subnet first (`iota-tui register`). q or Ctrl+C stops; uploads not finished stay on disk and resume on the next start.')
 		.action(async (flags: MineFlags, cmd: Command) => runMinerCli({...flags, theme: (cmd.optsWithGlobals() as {theme?: string}).theme, configDir: (cmd.optsWithGlobals() as {configDir?: string}).configDir}));
 }
@@ -54,13 +48,13 @@ export type RunMinerOptions = MineFlags & {theme?: string; configDir?: string};
 export async function runMinerCli(opts: RunMinerOptions): Promise<void> {
 	const [{loadConfig}, {walletRef, inkCanDraw}, {resolveNetwork}, {UsageError, UserError}, {loadHotkeyPair}, {parseBackend}, {createMinerStore}, {startMiner}, {defaultDataDir}] = await Promise.all([
 		import('../config.js'),
-		import('../cli-common.js'),
+		import('./common.js'),
 		import('../chain/networks.js'),
 		import('../errors.js'),
 		import('../wallet/wallet.js'),
 		import('../training/backend-names.js'),
-		import('./store.js'),
-		import('./runtime.js'),
+		import('../miner/store.js'),
+		import('../miner/runtime.js'),
 		import('../paths.js'),
 	]);
 	const cfg = loadConfig(opts.configDir);
@@ -69,8 +63,7 @@ export async function runMinerCli(opts: RunMinerOptions): Promise<void> {
 	const orchestratorUrl = opts.orchestrator ?? cfg.values.endpoints.orchestrator ?? (net.local ? 'http://127.0.0.1:8010' : undefined);
 	if (!orchestratorUrl) throw new UsageError(`no orchestrator URL for network ${net.name}: pass --orchestrator URL`);
 	if (!/^https?:\/\/\S+$/.test(orchestratorUrl)) throw new UsageError(`--orchestrator must be an http(s) URL, got "${orchestratorUrl}"`);
-	const netuid = opts.netuid === undefined ? cfg.values.netuid : Number(opts.netuid);
-	if (!Number.isInteger(netuid) || netuid < 0 || netuid > 65535) throw new UsageError('--netuid must be an integer 0-65535');
+	const netuid = opts.netuid ?? cfg.values.netuid;
 	let backend;
 	try {
 		backend = parseBackend(opts.backend ?? 'auto');

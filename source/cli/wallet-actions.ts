@@ -1,15 +1,15 @@
 // What `iota-tui wallet create|import|list|show` do (loaded only when one of them runs).
 import {readFile, writeFile, stat} from 'node:fs/promises';
 import type {Command} from 'commander';
-import {config, interactive, newPassword, noTerminal, printJson, walletRef, type WalletOptions} from '../cli-common.js';
+import {config, interactive, newPassword, noTerminal, printJson, walletRef, type WalletOptions} from './common.js';
 import {UsageError, UserError} from '../errors.js';
 import {promptConfirm, promptText, withSpinner} from '../ui/prompt.js';
-import {confirmWordIndex} from '../miner/setup-state.js';
-import {keyDataFromMnemonic, newMnemonic, ready} from './keys.js';
-import {coldkeyFile, createWallet, hotkeyFile, listWallets, readColdkeyPub, readHotkey, walletDir, walletExists, type WalletRef} from './wallet.js';
-import {detectKeyFile} from './keyfile.js';
+import {confirmWordIndex} from '../setup/state.js';
+import {keyDataFromMnemonic, newMnemonic, ready} from '../wallet/keys.js';
+import {coldkeyFile, createWallet, hotkeyFile, listWallets, readColdkeyPub, readHotkey, walletDir, walletExists, type WalletRef} from '../wallet/wallet.js';
+import {detectKeyFile} from '../wallet/keyfile.js';
 
-export type CreateOptions = WalletOptions & {passwordFile?: string; prompt: boolean; words: string; overwrite?: boolean; yes?: boolean; json?: boolean; mnemonicFile?: string};
+export type CreateOptions = WalletOptions & {passwordFile?: string; prompt: boolean; words: number; overwrite?: boolean; yes?: boolean; json?: boolean; mnemonicFile?: string};
 export type ImportOptions = CreateOptions & {hotkeyMnemonicFile?: string};
 
 async function guardOverwrite(ref: WalletRef, opts: CreateOptions, coldkeyToo: boolean): Promise<void> {
@@ -56,7 +56,7 @@ export async function create(cmd: Command, opts: CreateOptions) {
 	await ready();
 	const cfg = config(cmd);
 	const ref = walletRef(opts, cfg);
-	const words = Number(opts.words);
+	const words = opts.words;
 	const present = await walletExists(ref);
 	const hotkeyOnly = present.coldkey && !opts.overwrite;
 	await guardOverwrite(ref, opts, !hotkeyOnly);

@@ -4,12 +4,12 @@ import React, {useEffect, useReducer} from 'react';
 import {Box, Text, useApp, useInput} from 'ink';
 import {Select, Spinner} from '@inkjs/ui';
 import {formatTao} from '../chain/client.js';
-import {initialSetup, nextEffect, setupReducer, type SetupInfo, type SetupState} from '../miner/setup-state.js';
-import type {SetupServices} from '../miner/setup-services.js';
-import {color, useTheme} from './theme.js';
-import {LineInput} from './inputs/LineInput.js';
-import {YesNo} from './inputs/YesNo.js';
-import {keyOfChunk} from './inputs/line-edit.js';
+import {initialSetup, nextEffect, setupReducer, type SetupInfo, type SetupState} from './state.js';
+import type {SetupServices} from './services.js';
+import {color, useTheme} from '../ui/theme.js';
+import {LineInput} from '../ui/inputs/LineInput.js';
+import {YesNo} from '../ui/inputs/YesNo.js';
+import {keyOfChunk} from '../ui/inputs/line-edit.js';
 
 export type WizardExit = 'mine' | 'quit';
 export type WizardProps = {info: SetupInfo; services: SetupServices; onExit?: (state: SetupState, next: WizardExit) => void};
