@@ -14,6 +14,8 @@ export interface RawRequest {
 	/** Stream this many bytes of filler as the body instead (chunked unless content-length is set). */
 	streamBytes?: number;
 	deadlineMs?: number;
+	/** Updated with the body bytes handed to the socket so far (streamed bodies). */
+	progress?: {sent: number};
 }
 
 const FILLER = Buffer.alloc(1 << 20, 'a');
@@ -44,16 +46,15 @@ export function send(base: string, r: RawRequest): Promise<Outcome> {
 		const timer = setTimeout(() => finish({kind: 'hung'}), r.deadlineMs ?? 10_000);
 		req.on('error', e => finish({kind: 'reset', error: e.message}));
 		if (r.streamBytes === undefined) req.end(r.body);
-		else void stream(req, r.streamBytes, () => done);
+		else void stream(req, r.streamBytes, () => done, r.progress ?? {sent: 0});
 	});
 }
 
 /** Writes `total` filler bytes with backpressure; stops when the request is over. */
-async function stream(req: ReturnType<typeof request>, total: number, over: () => boolean): Promise<void> {
-	let sent = 0;
-	while (sent < total && !over() && !req.destroyed) {
-		const n = Math.min(FILLER.length, total - sent);
-		sent += n;
+async function stream(req: ReturnType<typeof request>, total: number, over: () => boolean, progress: {sent: number}): Promise<void> {
+	while (progress.sent < total && !over() && !req.destroyed) {
+		const n = Math.min(FILLER.length, total - progress.sent);
+		progress.sent += n;
 		if (!req.write(n === FILLER.length ? FILLER : FILLER.subarray(0, n))) {
 			await new Promise<void>(resolve => {
 				const go = () => {
