@@ -2,7 +2,7 @@
 // signatures, replays, stale timestamps, tampered bodies and oversized bodies, on every route.
 import {randomUUID} from 'node:crypto';
 import {u8aToHex} from '@polkadot/util';
-import {signedHeaders} from './orchestrator-fixture.js';
+import {signedHeaders, type Fixture} from './orchestrator-fixture.js';
 import {bodyText, PUBLIC, SIGNED, signed, type Case} from './orchestrator-routes.js';
 
 const MB = 1 << 20;
@@ -52,7 +52,7 @@ export function forgedCases(): Case[] {
 			return withHeader(req, 'Epistula-Timestamp', String(Number(req.headers!['Epistula-Timestamp']) - 1));
 		}},
 		{name: `${r.name}: validly signed by the outsider`, build: fx => signed(fx, r, {pair: fx.outsider})},
-		...(r.register || r.name === 'is_registered' ? [] : [{name: `${r.name}: validly signed by a hotkey that never registered as miner`, build: fx => signed(fx, r, {pair: fx.idle})}]),
+		...(r.register || r.name === 'is_registered' ? [] : [{name: `${r.name}: validly signed by a hotkey that never registered as miner`, build: (fx: Fixture) => signed(fx, r, {pair: fx.idle})}]),
 	]);
 }
 

@@ -88,7 +88,7 @@ const blob = new Uint8Array(256).fill(7);
 
 /** Registers the miners and puts real work in flight, all through the public API. */
 export async function setUp(host: Host, pairs: Awaited<ReturnType<typeof keyPairs>>): Promise<Fixture> {
-	const layers = [];
+	const layers: number[] = [];
 	for (const p of pairs.all) layers.push((await client(host, p).register()).layer);
 	const miners = [0, 1, 2].map(l => pairs.all[layers.indexOf(l)]!);
 	const [c0, c1, c2] = miners.map(m => client(host, m)) as [OrchestratorClient, OrchestratorClient, OrchestratorClient];
