@@ -1,29 +1,31 @@
 // The merge phases: weights submission, the chunk plan, merged partitions, phase polling.
 import {z} from 'zod';
-import {Partitions} from '../orchestrator/schemas.js';
-import {HttpError, parseBody, type Core} from './server.js';
+import {PartitionsUpload, PathField} from '../orchestrator/schemas.js';
+import {HttpError, type Core} from './core.js';
 import {sectionsInPath, toKey, uploadRefusal} from './paths.js';
 
-const WeightsQuery = z.object({
-	weights_path: z.string().min(1),
-	metadata_path: z.string().min(1),
-	optimizer_state_path: z.string().min(1),
-	optimizer_state_metadata_path: z.string().min(1),
+const WeightsQuery = z.strictObject({
+	weights_path: PathField,
+	metadata_path: PathField,
+	optimizer_state_path: PathField,
+	optimizer_state_metadata_path: PathField,
 });
+const LayerQuery = z.strictObject({layer: z.string().regex(/^\d{1,2}$/, 'not a layer number')});
+/** One partition per chunk assigned to the miner; a few hundred bytes each. */
+const PARTITIONS_BODY_LIMIT = 256 << 10;
 
 export function registerMergeRoutes(core: Core): void {
 	const {state, settings} = core;
 
-	core.route('GET', '/orchestrator/is_merging', {auth: 'public'}, ({query}) => {
-		const layer = parseBody(z.coerce.number().int().min(0).max(settings.layers - 1), query.layer);
-		const l = state.layer(layer)!;
+	core.route('GET', '/orchestrator/is_merging', {auth: 'public', query: LayerQuery}, ({query}) => {
+		const l = state.layer(Number(query.layer));
+		if (!l) throw new HttpError(404, `no layer ${query.layer}`);
 		return {status: l.phase, num_sections: l.num_sections};
 	});
 
-	core.route('POST', '/orchestrator/miners/notify_weights_uploaded', {auth: 'miner'}, async ({hotkey, miner, query}) => {
+	core.route('POST', '/orchestrator/miners/notify_weights_uploaded', {auth: 'miner', query: WeightsQuery}, async ({hotkey, miner, query: q}) => {
 		const m = miner!;
 		core.requirePhase(m, 'weights_uploading');
-		const q = parseBody(WeightsQuery, query);
 		if (m.backwards_since_reset < settings.batches_before_merging) {
 			return {message: 'Weights not accepted', success: `not enough backward passes since the last merge (${m.backwards_since_reset} of ${settings.batches_before_merging})`};
 		}
@@ -60,10 +62,10 @@ export function registerMergeRoutes(core: Core): void {
 		return [weights, state.chunksFor(m.layer, l.epoch, hotkey)];
 	});
 
-	core.route('POST', '/orchestrator/miners/notify_merged_partitions_uploaded', {auth: 'miner'}, async ({hotkey, miner, body}) => {
+	const partitionOpts = {auth: 'miner' as const, body: PartitionsUpload, maxBody: PARTITIONS_BODY_LIMIT};
+	core.route('POST', '/orchestrator/miners/notify_merged_partitions_uploaded', partitionOpts, async ({hotkey, miner, body: parts}) => {
 		const m = miner!;
 		core.requirePhase(m, 'miners_merging_partitions');
-		const parts = parseBody(Partitions, body);
 		const l = state.layer(m.layer)!;
 		const mine = new Set(state.chunksFor(m.layer, l.epoch, hotkey));
 		const accepted = [];

@@ -1,9 +1,12 @@
 // Registration, activations (hand-out, publish, timeouts, caches), losses, learning rate.
-import {ActivationResponse, LossReportRequest, MinerStatusUpdate} from '../orchestrator/schemas.js';
-import {HttpError, parseBody, type Core} from './server.js';
+import {z} from 'zod';
+import {ActivationResponse, ActivationUid, LossReportRequest, MinerStatusUpdate} from '../orchestrator/schemas.js';
+import {HttpError, type Core} from './core.js';
 import type {MinerRow} from './state.js';
 import {learningRate} from './learning-rate.js';
-import {toKey, uploadRefusal} from './paths.js';
+import {activationKeyParts, toKey, uploadRefusal} from './paths.js';
+
+const IsActiveQuery = z.strictObject({layer: z.string().regex(/^\d{1,2}$/, 'not a layer number'), activation_uid: ActivationUid});
 
 const none = (reason: ActivationResponse['reason']): ActivationResponse => ({
 	activation_uid: null,
@@ -77,9 +80,8 @@ export function registerMinerRoutes(core: Core): void {
 		};
 	});
 
-	core.route('POST', '/orchestrator/miners/status', {auth: 'miner'}, async ({hotkey, miner, body}) => {
+	core.route('POST', '/orchestrator/miners/status', {auth: 'miner', body: MinerStatusUpdate}, async ({hotkey, miner, body: req}) => {
 		const m = miner!;
-		const req = parseBody(MinerStatusUpdate, body);
 		if (req.status === 'idle') return {message: 'Status updated'};
 		core.requirePhase(m, 'is_training');
 		if (!req.activation_uid || !req.activation_path) throw new HttpError(422, 'invalid request: activation_uid and activation_path are required');
@@ -87,23 +89,28 @@ export function registerMinerRoutes(core: Core): void {
 		const key = toKey(req.activation_path, core.bucket);
 		const refusal = uploadRefusal(key, hotkey, m.layer);
 		if (refusal || !key.startsWith('activations/')) throw new HttpError(403, refusal ?? 'not an activation path');
+		// The object must be this sample's, in this direction: no publishing another sample's upload.
+		const parts = activationKeyParts(key);
+		if (parts.uid !== uid || parts.direction !== req.status) throw new HttpError(403, `path is not a ${req.status} activation of ${uid}`);
 		if ((await core.presigner.size(key)) === null) throw new HttpError(400, `activation object not found in store: ${key}`);
 		publish(core, m, req.status, uid, key);
 		return {message: `Status updated to ${req.status}`};
 	});
 
-	core.route('POST', '/orchestrator/miners/report_loss', {auth: 'miner'}, ({hotkey, body}) => {
-		const req = parseBody(LossReportRequest, body);
+	core.route('POST', '/orchestrator/miners/report_loss', {auth: 'miner', body: LossReportRequest}, ({hotkey, miner, body: req}) => {
+		const uid = req.activation_uid;
+		if (miner!.layer !== last) throw new HttpError(403, 'only the last layer reports losses');
+		const mine = last === 0 ? state.sample(uid)?.created_by === hotkey : state.handedTo(uid, last, 'forward', hotkey);
+		if (!mine) throw new HttpError(403, 'loss for an activation not handed to this miner');
+		if (state.lossReported(hotkey, uid)) throw new HttpError(400, 'loss already reported for this activation');
 		const at = core.now();
-		state.recordLoss(hotkey, req.activation_uid, req.loss_value, at);
-		return {hotkey, activation_uid: req.activation_uid, loss_value: req.loss_value, timestamp: at / 1000, message: 'Loss reported successfully'};
+		state.recordLoss(hotkey, uid, req.loss_value, at);
+		return {hotkey, activation_uid: uid, loss_value: req.loss_value, timestamp: at / 1000, message: 'Loss reported successfully'};
 	});
 
-	core.route('GET', '/storage/activations/is_active', {auth: 'miner'}, ({query}) => {
-		const layer = Number(query.layer);
-		if (!Number.isInteger(layer) || !query.activation_uid) throw new HttpError(422, 'invalid request: layer and activation_uid are required');
-		return {is_active: state.isActive(layer, query.activation_uid)};
-	});
+	core.route('GET', '/storage/activations/is_active', {auth: 'miner', query: IsActiveQuery}, ({query}) => ({
+		is_active: state.isActive(Number(query.layer), query.activation_uid),
+	}));
 
 	core.route('GET', '/orchestrator/request_learning_rate', {auth: 'miner'}, () => learningRate(settings, state.completedSamples()));
 }
@@ -115,15 +122,21 @@ function publish(core: Core, m: MinerRow, status: 'forward' | 'backward' | 'init
 	const now = core.now();
 	const L = m.layer;
 	state.tx(() => {
+		const sample = state.sample(uid);
 		if (status === 'initial') {
 			if (L !== 0) throw new HttpError(400, 'only layer 0 publishes initial activations');
+			if (sample && sample.created_by !== m.hotkey) throw new HttpError(403, 'sample was started by another miner');
+			if (sample?.initial_path) throw new HttpError(400, 'initial activation already published for this sample');
 			state.upsertSample(uid, key, m.hotkey, now);
 			return;
 		}
 		if (status === 'forward') {
 			if (L === last) throw new HttpError(400, 'the last layer publishes backward, not forward');
-			if (L === 0) state.upsertSample(uid, null, m.hotkey, now);
-			else {
+			if (L === 0) {
+				if (sample && sample.created_by !== m.hotkey) throw new HttpError(403, 'sample was started by another miner');
+				if (state.hasTask(uid, 1, 'forward')) throw new HttpError(400, 'forward already published for this sample');
+				state.upsertSample(uid, null, m.hotkey, now);
+			} else {
 				const task = state.heldTask(uid, L, 'forward', m.hotkey);
 				if (!task) throw new HttpError(400, 'activation is not being processed by this miner');
 				state.finishTask(task.id);
@@ -138,7 +151,8 @@ function publish(core: Core, m: MinerRow, status: 'forward' | 'backward' | 'init
 			if (!task) throw new HttpError(400, 'activation is not being processed by this miner');
 			state.finishTask(task.id);
 		} else if (last === 0) {
-			if (state.sample(uid)?.created_by !== m.hotkey) throw new HttpError(400, 'sample was not started by this miner');
+			if (sample?.created_by !== m.hotkey) throw new HttpError(400, 'sample was not started by this miner');
+			if (sample.completed) throw new HttpError(400, 'sample already completed');
 		} else {
 			const task = state.heldTask(uid, L, 'backward', m.hotkey);
 			if (!task) throw new HttpError(400, 'activation is not being processed by this miner');

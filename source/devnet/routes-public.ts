@@ -1,7 +1,6 @@
 // Read-only views for the console: one miner's score (score.ts) with its on-chain incentive, all
 // scores with the layer table, settings.
-import type {Core} from './server.js';
-import {HttpError} from './server.js';
+import {HttpError, type Core} from './core.js';
 import {ScoreBook} from './score-book.js';
 
 export function registerPublicRoutes(core: Core): void {

@@ -1,10 +1,13 @@
 // Uploads through presigned PUT URLs (single or multipart) and the current layer weights.
 import {z} from 'zod';
-import {MultipartCompleteRequest, MultipartInitiateRequest, PresignedUrlRequest, type Partition} from '../orchestrator/schemas.js';
-import {HttpError, parseBody, type Core} from './server.js';
+import {MAX_PARTS, MultipartCompleteRequest, MultipartInitiateRequest, PathField, PresignedUrlRequest, type Partition} from '../orchestrator/schemas.js';
+import {HttpError, parseBody, type Core} from './core.js';
 import {toKey, uploadRefusal} from './paths.js';
 
-const MAX_PARTS = 10_000;
+const PresignedUrlQuery = z.strictObject({path: PathField.optional(), expires_in: z.string().regex(/^\d{1,7}$/, 'not a number of seconds').optional()});
+const LayerParam = z.string().regex(/^\d{1,2}$/, 'not a layer number');
+/** The complete request lists every part (up to 10,000): its body may be larger than the others. */
+const COMPLETE_BODY_LIMIT = 1 << 20;
 
 export function registerStorageRoutes(core: Core): void {
 	const checkPath = (path: string, hotkey: string, layer: number): string => {
@@ -14,8 +17,7 @@ export function registerStorageRoutes(core: Core): void {
 		return key;
 	};
 
-	core.route('POST', '/storage/multipart_upload/initiate', {auth: 'miner'}, async ({hotkey, miner, body}) => {
-		const req = parseBody(MultipartInitiateRequest, body);
+	core.route('POST', '/storage/multipart_upload/initiate', {auth: 'miner', body: MultipartInitiateRequest}, async ({hotkey, miner, body: req}) => {
 		const key = checkPath(req.path, hotkey, miner!.layer);
 		if (req.file_size <= req.part_size) {
 			return {message: 'Single-part upload', data: {use_multipart: false, presigned_data: await core.presigner.putUrl(key, req.expires_in)}};
@@ -36,8 +38,7 @@ export function registerStorageRoutes(core: Core): void {
 		};
 	});
 
-	core.route('POST', '/storage/multipart_upload/complete', {auth: 'miner'}, async ({hotkey, miner, body}) => {
-		const req = parseBody(MultipartCompleteRequest, body);
+	core.route('POST', '/storage/multipart_upload/complete', {auth: 'miner', body: MultipartCompleteRequest, maxBody: COMPLETE_BODY_LIMIT}, async ({hotkey, miner, body: req}) => {
 		const key = checkPath(req.path, hotkey, miner!.layer);
 		try {
 			await core.presigner.completeMultipart(key, req.upload_id, req.parts);
@@ -48,15 +49,16 @@ export function registerStorageRoutes(core: Core): void {
 	});
 
 	// v1 sends {path, expires_in} as a JSON body on this GET; query parameters work too.
-	core.route('GET', '/storage/presigned_url', {auth: 'miner'}, async ({hotkey, miner, body, query}) => {
-		const source = body && typeof body === 'object' && Object.keys(body).length > 0 ? body : {path: query.path, expires_in: query.expires_in ? Number(query.expires_in) : undefined};
-		const req = parseBody(PresignedUrlRequest, source);
+	const presignedOpts = {auth: 'miner' as const, body: PresignedUrlRequest.optional(), query: PresignedUrlQuery};
+	core.route('GET', '/storage/presigned_url', presignedOpts, async ({hotkey, miner, body, query}) => {
+		const req = body ?? parseBody(PresignedUrlRequest, {path: query.path, expires_in: query.expires_in ? Number(query.expires_in) : undefined}, 'query');
 		const key = checkPath(req.path, hotkey, miner!.layer);
 		return {message: 'Presigned URL generated', data: {presigned_data: await core.presigner.putUrl(key, req.expires_in)}};
 	});
 
 	core.route('GET', '/storage/weights/layer/:layer', {auth: 'miner'}, async ({params}) => {
-		const layer = parseBody(z.coerce.number().int().min(0).max(core.settings.layers - 1), params.layer);
+		const layer = Number(parseBody(LayerParam, params.layer, 'layer'));
+		if (layer >= core.settings.layers) throw new HttpError(404, `no layer ${layer}`);
 		return Promise.all(core.state.layerWeights(layer).map(p => presignPartition(core, p)));
 	});
 }

@@ -1,5 +1,5 @@
 // All endpoints of the devnet orchestrator, grouped by concern.
-import type {Core} from './server.js';
+import type {Core} from './core.js';
 import {registerMinerRoutes} from './routes-miner.js';
 import {registerStorageRoutes} from './routes-storage.js';
 import {registerMergeRoutes} from './routes-merge.js';

@@ -1,7 +1,7 @@
 // Starts the devnet validator with object reads through the devnet store (presigned GET).
 import {makeS3Client} from '../storage/s3.js';
 import {Presigner} from '../storage/presign.js';
-import type {StoreAccess} from './server.js';
+import type {StoreAccess} from './core.js';
 import {DevnetValidator, type ValidatorOptions} from './score-validator.js';
 
 export async function startValidator(opts: Omit<ValidatorOptions, 'fetchObject'> & {store: StoreAccess}): Promise<DevnetValidator> {

@@ -74,6 +74,13 @@ export interface TaskRow {
 	processing_since: number | null;
 }
 
+export interface SampleRow {
+	uid: string;
+	initial_path: string | null;
+	created_by: string;
+	completed: number;
+}
+
 export interface SubmissionRow {
 	hotkey: string;
 	weights_path: string;
@@ -141,8 +148,8 @@ export class OrchestratorState {
 	}
 
 	// ---- samples, tasks and caches
-	sample(uid: string): {uid: string; initial_path: string | null; created_by: string} | undefined {
-		return this.db.prepare('SELECT * FROM samples WHERE uid = ?').get(uid) as {uid: string; initial_path: string | null; created_by: string} | undefined;
+	sample(uid: string): SampleRow | undefined {
+		return this.db.prepare('SELECT * FROM samples WHERE uid = ?').get(uid) as SampleRow | undefined;
 	}
 	upsertSample(uid: string, initialPath: string | null, hotkey: string, now: number): void {
 		this.db
@@ -181,6 +188,17 @@ export class OrchestratorState {
 		return this.db
 			.prepare("SELECT * FROM tasks WHERE uid = ? AND layer = ? AND direction = ? AND state = 'processing' AND processing_by = ?")
 			.get(uid, layer, direction, hotkey) as TaskRow | undefined;
+	}
+	/** Whether a task for this sample step was ever queued (in any state). */
+	hasTask(uid: string, layer: number, direction: 'forward' | 'backward'): boolean {
+		return Boolean(this.db.prepare('SELECT 1 FROM tasks WHERE uid = ? AND layer = ? AND direction = ?').get(uid, layer, direction));
+	}
+	/** Whether this task was handed to `hotkey` (and not taken back on a timeout since). */
+	handedTo(uid: string, layer: number, direction: 'forward' | 'backward', hotkey: string): boolean {
+		return Boolean(this.db.prepare("SELECT 1 FROM tasks WHERE uid = ? AND layer = ? AND direction = ? AND processing_by = ? AND state != 'available'").get(uid, layer, direction, hotkey));
+	}
+	lossReported(hotkey: string, uid: string): boolean {
+		return Boolean(this.db.prepare('SELECT 1 FROM losses WHERE hotkey = ? AND uid = ?').get(hotkey, uid));
 	}
 	finishTask(id: number): void {
 		this.db.prepare("UPDATE tasks SET state = 'done' WHERE id = ?").run(id);

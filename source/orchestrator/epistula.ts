@@ -67,36 +67,49 @@ const header = (headers: Record<string, string | string[] | undefined>, name: st
 	return Array.isArray(v) ? v[0] : v;
 };
 
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const SS58 = /^[1-9A-HJ-NP-Za-km-z]{46,48}$/;
+
+export type HeaderCheck = {ok: true; hotkey: string; uuid: string; timestamp: string; signature: string} | {ok: false; error: string};
+
 /**
- * Checks an incoming request. `headers` as Node gives them (lower-case names). Staleness is a
- * real check here (v1 compared ms with s and never expired anything).
+ * The cheap part of verification, done before a body is read: all headers present and well
+ * formed, and the timestamp within the allowed skew. Staleness is a real check here (v1
+ * compared ms with s and never expired anything).
  */
-export function verifyRequest(
-	headers: Record<string, string | string[] | undefined>,
-	bodyText: string,
-	opts: {nowMs?: number; maxSkewMs?: number; replay?: ReplayGuard} = {},
-): VerifyResult {
+export function checkHeaders(headers: Record<string, string | string[] | undefined>, opts: {nowMs?: number; maxSkewMs?: number} = {}): HeaderCheck {
 	const version = header(headers, 'Epistula-Version');
 	const timestamp = header(headers, 'Epistula-Timestamp');
 	const uuid = header(headers, 'Epistula-Uuid');
 	const signedBy = header(headers, 'Epistula-Signed-By');
 	const signature = header(headers, 'Epistula-Request-Signature');
 	if (!version || !timestamp || !uuid || !signedBy || !signature) return {ok: false, error: 'missing Epistula headers'};
-	if (version !== EPISTULA_VERSION) return {ok: false, error: `unknown Epistula version ${version}`};
+	if (version !== EPISTULA_VERSION) return {ok: false, error: 'unknown Epistula version'};
 	if (!/^\d{1,16}$/.test(timestamp)) return {ok: false, error: 'bad timestamp'};
+	if (!UUID.test(uuid)) return {ok: false, error: 'bad uuid'};
+	if (!SS58.test(signedBy)) return {ok: false, error: 'bad signer address'};
 	if (!/^0x[0-9a-fA-F]{128}$/.test(signature)) return {ok: false, error: 'bad signature format'};
 	const nowMs = opts.nowMs ?? Date.now();
-	const maxSkewMs = opts.maxSkewMs ?? 10_000;
-	const ts = Number(timestamp);
-	if (Math.abs(nowMs - ts) > maxSkewMs) return {ok: false, error: 'stale request (timestamp too far from server time)'};
+	if (Math.abs(nowMs - Number(timestamp)) > (opts.maxSkewMs ?? 10_000)) return {ok: false, error: 'stale request (timestamp too far from server time)'};
+	return {ok: true, hotkey: signedBy, uuid, timestamp, signature};
+}
+
+/** Checks an incoming request. `headers` as Node gives them (lower-case names). */
+export function verifyRequest(
+	headers: Record<string, string | string[] | undefined>,
+	bodyText: string,
+	opts: {nowMs?: number; maxSkewMs?: number; replay?: ReplayGuard} = {},
+): VerifyResult {
+	const h = checkHeaders(headers, opts);
+	if (!h.ok) return h;
 	let valid = false;
 	try {
-		const r = signatureVerify(stringToU8a(epistulaMessage(bodyText, uuid, timestamp)), signature, signedBy);
+		const r = signatureVerify(stringToU8a(epistulaMessage(bodyText, h.uuid, h.timestamp)), h.signature, h.hotkey);
 		valid = r.isValid && r.crypto === 'sr25519';
 	} catch {
 		return {ok: false, error: 'bad signer address'};
 	}
 	if (!valid) return {ok: false, error: 'signature mismatch'};
-	if (opts.replay && !opts.replay.claim(uuid, nowMs)) return {ok: false, error: 'replayed request (uuid already used)'};
-	return {ok: true, hotkey: signedBy, uuid, timestampMs: ts};
+	if (opts.replay && !opts.replay.claim(h.uuid, opts.nowMs ?? Date.now())) return {ok: false, error: 'replayed request (uuid already used)'};
+	return {ok: true, hotkey: h.hotkey, uuid: h.uuid, timestampMs: Number(h.timestamp)};
 }

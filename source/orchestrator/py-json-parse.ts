@@ -1,9 +1,15 @@
 // Python's json.loads, keeping what JSON.parse loses: a number written with '.', 'e' or 'E' is a
 // float (PyFloat), other numbers are ints (bigint when past 2^53). Accepts NaN, Infinity and
 // -Infinity as Python does. Duplicate keys: the last value wins, as in a Python dict.
+// Keys that reach an object's prototype when copied (__proto__, constructor, prototype) are
+// refused outright: no message of the protocol has them, and they must never reach a validator.
 import {PyFloat, type PyJson} from './canonical-json.js';
 
 export class JsonSyntaxError extends Error {}
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Deeper than any message of the protocol (they nest at most 4 levels). */
+const MAX_DEPTH = 64;
 
 export function parsePyJson(text: string): PyJson {
 	let i = 0;
@@ -58,7 +64,7 @@ export function parsePyJson(text: string): PyJson {
 		return Number.isSafeInteger(n) ? n : BigInt(m[0]);
 	};
 	const value = (depth: number): PyJson => {
-		if (depth > 200) fail('nesting too deep');
+		if (depth > MAX_DEPTH) fail('nesting too deep');
 		ws();
 		const ch = text[i];
 		if (ch === '{') {
@@ -73,6 +79,7 @@ export function parsePyJson(text: string): PyJson {
 				ws();
 				if (text[i] !== '"') fail('expected key');
 				const key = str();
+				if (FORBIDDEN_KEYS.has(key)) throw new JsonSyntaxError(`invalid JSON: forbidden key "${key}"`);
 				ws();
 				if (text[i] !== ':') fail("expected ':'");
 				i++;

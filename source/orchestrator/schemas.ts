@@ -24,6 +24,25 @@ export const IsRegistered = z.object({is_registered: z.boolean()});
 export const IsActive = z.object({is_active: z.boolean()});
 export const Message = z.object({message: z.string()}).passthrough();
 
+// ---- request bounds (the orchestrator refuses anything outside them with a 4xx)
+/** S3 keys are at most 1,024 bytes; a path field may also be a store URL around such a key. */
+export const MAX_KEY_BYTES = 1024;
+const MAX_PATH_CHARS = 2048;
+/** S3 presigned URLs live at most a week. */
+export const MAX_EXPIRES_S = 604_800;
+/** S3 limits: 10,000 parts, parts up to 5 GiB, objects up to 5 TiB. */
+export const MAX_PARTS = 10_000;
+const MAX_PART_BYTES = 5 * 1024 ** 3;
+const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
+/** Cross-entropy lands well inside this; 0, negatives, denormals and 1e308 are not losses. */
+export const LOSS_RANGE = {min: 1e-9, max: 1000};
+
+/** Printable ASCII only: no NUL, CR, LF or other control characters in ids and paths. */
+const printable = (max: number) => z.string().min(1).max(max).regex(/^[\x20-\x7e]+$/, 'must be printable ASCII');
+export const PathField = printable(MAX_PATH_CHARS);
+export const ActivationUid = z.guid('activation_uid must be a UUID');
+const ExpiresIn = z.number().int().min(1).max(MAX_EXPIRES_S);
+
 export const ActivationReason = z.enum(['not training', 'out_of_cache', 'no_activation_found']);
 export const ActivationResponse = z.object({
 	activation_uid: z.string().nullable(),
@@ -35,11 +54,11 @@ export const ActivationResponse = z.object({
 });
 export type ActivationResponse = z.infer<typeof ActivationResponse>;
 
-export const MultipartInitiateRequest = z.object({
-	path: z.string().min(1),
-	file_size: z.number().int().nonnegative(),
-	part_size: z.number().int().positive().default(100 * 1024 * 1024),
-	expires_in: z.number().int().positive().default(3600),
+export const MultipartInitiateRequest = z.strictObject({
+	path: PathField,
+	file_size: z.number().int().min(0).max(MAX_OBJECT_BYTES),
+	part_size: z.number().int().min(1).max(MAX_PART_BYTES).default(100 * 1024 * 1024),
+	expires_in: ExpiresIn.default(3600),
 });
 export type MultipartInitiateRequest = z.input<typeof MultipartInitiateRequest>;
 
@@ -61,28 +80,31 @@ export const MultipartInitiateResponse = z.object({
 });
 export type MultipartInitiateResponse = z.infer<typeof MultipartInitiateResponse>;
 
-export const CompletedPart = z.object({PartNumber: z.number().int().positive(), ETag: z.string()});
-export const MultipartCompleteRequest = z.object({
-	path: z.string().min(1),
-	upload_id: z.string().min(1),
-	parts: z.array(CompletedPart).min(1),
+export const CompletedPart = z.strictObject({PartNumber: z.number().int().min(1).max(MAX_PARTS), ETag: printable(256)});
+export const MultipartCompleteRequest = z.strictObject({
+	path: PathField,
+	upload_id: printable(1024),
+	parts: z.array(CompletedPart).min(1).max(MAX_PARTS),
 });
 export const MultipartCompleteResponse = z.object({message: z.string(), data: z.object({s3_path: z.string()})});
 
-export const PresignedUrlRequest = z.object({
-	path: z.string().min(1),
-	expires_in: z.number().int().positive().default(3600),
+export const PresignedUrlRequest = z.strictObject({
+	path: PathField,
+	expires_in: ExpiresIn.default(3600),
 });
 export const PresignedUrlResponse = z.object({message: z.string(), data: z.object({presigned_data: z.string()})});
 
-export const MinerStatusUpdate = z.object({
+export const MinerStatusUpdate = z.strictObject({
 	status: MinerStatus,
-	activation_uid: z.string().nullable().default(null),
-	activation_path: z.string().nullable().default(null),
+	activation_uid: ActivationUid.nullable().default(null),
+	activation_path: PathField.nullable().default(null),
 });
 export type MinerStatusUpdate = z.input<typeof MinerStatusUpdate>;
 
-export const LossReportRequest = z.object({activation_uid: z.string(), loss_value: z.number()});
+export const LossReportRequest = z.strictObject({
+	activation_uid: ActivationUid,
+	loss_value: z.number().min(LOSS_RANGE.min).max(LOSS_RANGE.max),
+});
 export const LossReportResponse = z.object({
 	hotkey: z.string(),
 	activation_uid: z.string(),
@@ -131,6 +153,29 @@ export const Partition = z.object({
 });
 export type Partition = z.infer<typeof Partition>;
 export const Partitions = z.array(Partition);
+
+/** A merged partition as a miner reports it (the request side of Partition, bounded). */
+const Count = z.number().int().min(0).max(2 ** 48);
+const ChunkDataUpload = z.strictObject({
+	chunk_start_idx: Count,
+	chunk_end_idx: Count,
+	chunk_start_byte: Count,
+	chunk_end_byte: Count,
+	chunk_dtype: z.string().regex(/^[a-z0-9]{1,16}$/, 'unknown dtype'),
+	chunk_length: Count,
+});
+export const PartitionUpload = z.strictObject({
+	layer: z.number().int().min(0).max(63),
+	chunk_number: z.number().int().min(0).max(MAX_PARTS),
+	miner_hotkey: z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{46,48}$/, 'not an SS58 address'),
+	weight_path: PathField,
+	weight_metadata_path: PathField,
+	optimizer_state_path: PathField,
+	optimizer_state_metadata_path: PathField,
+	weight_data: ChunkDataUpload,
+	optimizer_state_data: ChunkDataUpload,
+});
+export const PartitionsUpload = z.array(PartitionUpload).min(1).max(1000);
 
 export const MinerDetail = z.object({
 	hotkey: z.string(),
