@@ -63,7 +63,7 @@ export const scenarios: Scenario[] = [
 	['register: three miners spread over three layers, re-register keeps the layer', async ({devnet, miners}) => {
 		clients = miners.slice(0, 3).map(p => clientFor(devnet.orchestrator, p));
 		assert.deepEqual(await clients[0]!.healthcheck(), {status: 'healthy'});
-		const layers = [];
+		const layers: number[] = [];
 		for (const c of clients) layers.push((await c.register()).layer);
 		assert.deepEqual([...layers].sort(), [0, 1, 2]);
 		// Order clients by layer so clients[L] is the miner on layer L.
@@ -195,7 +195,7 @@ export const scenarios: Scenario[] = [
 		const a = miners[0]!;
 		const base = {'X-Spec-Version': '4065', 'X-Orchestrator-Version': devnet.settings.version, 'Content-Type': 'application/json'};
 		const body = canonicalJson({status: 'idle', activation_uid: null, activation_path: null});
-		const post = (headers: Record<string, string>, text = body) => fetch(url, {method: 'POST', headers: {...base, ...headers}, body: text});
+		const post = (headers: object, text = body) => fetch(url, {method: 'POST', headers: {...base, ...headers}, body: text});
 		const ok = signRequest(a, body);
 		assert.equal((await post({...ok})).status, 200);
 		assert.equal((await post({...ok})).status, 401, 'replayed uuid');
