@@ -1,6 +1,6 @@
 // Score bookkeeping in the orchestrator's SQLite file: spot-check results in their own table, and
 // work counts read from the tables the protocol routes already keep (nothing else changes them).
-import type Database from 'better-sqlite3';
+import type {Database} from './sqlite.js';
 import {scoreOf, type Work} from './score.js';
 
 const SCHEMA = `
@@ -27,7 +27,7 @@ export type SpotCheckRow = {
 export type PendingCheck = {hotkey: string; layer: number; epoch: number; weights_path: string; at: number};
 
 export class ScoreBook {
-	constructor(readonly db: Database.Database) {
+	constructor(readonly db: Database) {
 		db.exec(SCHEMA);
 	}
 
@@ -41,7 +41,7 @@ export class ScoreBook {
 	}
 
 	checks(hotkey: string, limit = 20): SpotCheckRow[] {
-		return this.db.prepare('SELECT hotkey, layer, epoch, sample, outcome, cosine, magnitude_ratio, detail, at FROM spot_checks WHERE hotkey = ? ORDER BY id DESC LIMIT ?').all(hotkey, limit) as SpotCheckRow[];
+		return this.db.prepare('SELECT hotkey, layer, epoch, sample, outcome, cosine, magnitude_ratio, detail, at FROM spot_checks WHERE hotkey = ? ORDER BY id DESC LIMIT ?').all(hotkey, limit) as unknown as SpotCheckRow[];
 	}
 
 	score(hotkey: string): number {
@@ -63,7 +63,7 @@ export class ScoreBook {
 				LEFT JOIN spot_checks c ON c.hotkey = s.hotkey AND c.layer = s.layer AND c.epoch = s.epoch
 				WHERE c.id IS NULL ORDER BY s.at LIMIT ?`,
 			)
-			.all(limit) as PendingCheck[];
+			.all(limit) as unknown as PendingCheck[];
 	}
 
 	/**

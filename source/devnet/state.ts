@@ -1,7 +1,7 @@
 // The orchestrator's durable state in SQLite: miners, layers and their phases, samples and the
 // activation tasks that move them through the pipeline, caches, weight submissions, merge plans,
 // merged partitions and losses. A restart reopens the same file and loses nothing.
-import Database from 'better-sqlite3';
+import {openDatabase, transaction, type Database} from './sqlite.js';
 import type {MergingPhase, Partition} from '../orchestrator/schemas.js';
 
 const SCHEMA = `
@@ -91,12 +91,10 @@ export interface SubmissionRow {
 }
 
 export class OrchestratorState {
-	readonly db: Database.Database;
+	readonly db: Database;
 
 	constructor(file: string, layers: number, now: number) {
-		this.db = new Database(file);
-		this.db.pragma('journal_mode = WAL');
-		this.db.pragma('synchronous = NORMAL');
+		this.db = openDatabase(file);
 		this.db.exec(SCHEMA);
 		const insert = this.db.prepare("INSERT OR IGNORE INTO layers(layer, phase, phase_since) VALUES (?, 'is_training', ?)");
 		for (let l = 0; l < layers; l++) insert.run(l, now);
@@ -107,7 +105,7 @@ export class OrchestratorState {
 	}
 
 	tx<T>(fn: () => T): T {
-		return this.db.transaction(fn)();
+		return transaction(this.db, fn);
 	}
 
 	// ---- miners
@@ -115,13 +113,13 @@ export class OrchestratorState {
 		return this.db.prepare('SELECT * FROM miners WHERE hotkey = ?').get(hotkey) as MinerRow | undefined;
 	}
 	miners(): MinerRow[] {
-		return this.db.prepare('SELECT * FROM miners ORDER BY registered_at, hotkey').all() as MinerRow[];
+		return this.db.prepare('SELECT * FROM miners ORDER BY registered_at, hotkey').all() as unknown as MinerRow[];
 	}
 	addMiner(hotkey: string, layer: number, now: number): void {
 		this.db.prepare('INSERT INTO miners(hotkey, layer, registered_at) VALUES (?, ?, ?)').run(hotkey, layer, now);
 	}
 	minersInLayer(layer: number): MinerRow[] {
-		return this.db.prepare('SELECT * FROM miners WHERE layer = ? ORDER BY hotkey').all(layer) as MinerRow[];
+		return this.db.prepare('SELECT * FROM miners WHERE layer = ? ORDER BY hotkey').all(layer) as unknown as MinerRow[];
 	}
 	bump(hotkey: string, column: 'backwards' | 'weights_submitted' | 'partitions_merged'): void {
 		const sql =
@@ -140,7 +138,7 @@ export class OrchestratorState {
 		return this.db.prepare('SELECT * FROM layers WHERE layer = ?').get(layer) as LayerState | undefined;
 	}
 	layers(): LayerState[] {
-		return this.db.prepare('SELECT * FROM layers ORDER BY layer').all() as LayerState[];
+		return this.db.prepare('SELECT * FROM layers ORDER BY layer').all() as unknown as LayerState[];
 	}
 	setPhase(layer: number, phase: MergingPhase, now: number, numSections?: number): void {
 		if (numSections === undefined) this.db.prepare('UPDATE layers SET phase = ?, phase_since = ? WHERE layer = ?').run(phase, now, layer);
@@ -169,9 +167,9 @@ export class OrchestratorState {
 	}
 	/** Processing tasks older than `cutoff` go back to the pool. Returns how many. */
 	reclaimExpired(cutoff: number): number {
-		return this.db
-			.prepare("UPDATE tasks SET state = 'available', processing_by = NULL, processing_since = NULL WHERE state = 'processing' AND processing_since < ?")
-			.run(cutoff).changes;
+		return Number(
+			this.db.prepare("UPDATE tasks SET state = 'available', processing_by = NULL, processing_since = NULL WHERE state = 'processing' AND processing_since < ?").run(cutoff).changes,
+		);
 	}
 	nextTask(layer: number, direction: 'forward' | 'backward', owner: string | null): TaskRow | undefined {
 		const sql =
@@ -248,7 +246,7 @@ export class OrchestratorState {
 	submissions(layer: number, epoch: number): SubmissionRow[] {
 		return this.db
 			.prepare('SELECT hotkey, weights_path, weight_metadata_path, optimizer_state_path, optimizer_state_metadata_path, weighting_factor FROM submissions WHERE layer = ? AND epoch = ? ORDER BY hotkey')
-			.all(layer, epoch) as SubmissionRow[];
+			.all(layer, epoch) as unknown as SubmissionRow[];
 	}
 	addAssignment(layer: number, epoch: number, chunk: number, hotkey: string): void {
 		this.db.prepare('INSERT OR IGNORE INTO assignments(layer, epoch, chunk, hotkey) VALUES (?, ?, ?, ?)').run(layer, epoch, chunk, hotkey);
