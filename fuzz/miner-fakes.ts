@@ -99,11 +99,16 @@ export async function startFakes(opts: {layer?: number} = {}) {
 	let foreignHits = 0;
 	let forwardsHandedOut = 0;
 
+	// Store hits are counted as "store METHOD /path" in `hits`, before the body is read.
 	const store = await listen('127.0.0.1', async (req, res) => {
+		const early = `store ${req.method} ${new URL(req.url ?? '/', 'http://x').pathname}`;
+		hits.set(`${early} (started)`, (hits.get(`${early} (started)`) ?? 0) + 1);
 		const body = await readBody(req);
 		const u = new URL(req.url ?? '/', 'http://x');
 		const key = decodeURIComponent(u.pathname.slice(1));
 		const r: Req = {method: req.method ?? 'GET', path: u.pathname, query: u.searchParams, body, json: null, headers: req.headers};
+		const hit = `${r.method} ${r.path}`;
+		hits.set(`store ${hit}`, (hits.get(`store ${hit}`) ?? 0) + 1);
 		for (const route of storeRoutes) {
 			const reply = route(r);
 			if (reply) return answer(res, reply, timers);
