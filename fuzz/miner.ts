@@ -61,9 +61,9 @@ async function runAll(opts: {reduced: boolean; log: (line: string) => void}): Pr
 		escaped++;
 		opts.log(`  escaped: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`.slice(0, 600));
 	};
+	const shared = await startShared();
 	process.on('unhandledRejection', onEscape);
 	process.on('uncaughtException', onEscape);
-	const shared = await startShared();
 	try {
 		const queue = [...cases];
 		const worker = async () => {
