@@ -12,10 +12,10 @@ import {join} from 'node:path';
 import type {KeyringPair} from '@polkadot/keyring/types';
 import type {ChainClient} from '../chain/client.js';
 import {UserError, errorMessage} from '../errors.js';
-import {OrchestratorClient, OrchestratorError, VersionMismatchError, WrongPhaseError} from '../orchestrator/client.js';
+import {OrchestratorClient, OrchestratorError, type ClientOptions, VersionMismatchError, WrongPhaseError} from '../orchestrator/client.js';
 import type {ActivationResponse, MergingPhase, Partition} from '../orchestrator/schemas.js';
 import type {OrchestratorSettings} from '../orchestrator/settings.js';
-import {download, putPresigned, uploadObject} from '../orchestrator/transfer.js';
+import {download, putPresigned, uploadObject, type TransferOptions} from '../orchestrator/transfer.js';
 import {UploadQueue, type QueuedJob} from '../storage/upload-queue.js';
 import {decodeActivation, encodeActivation} from '../training/activations.js';
 import type {BackendChoice} from '../training/backend-names.js';
@@ -23,6 +23,7 @@ import {bf16ToBytes, bytesToBf16, getSection, mergeSection, parseMetadata, vecto
 import {TrainerClient} from '../training/client.js';
 import {getConfig, type ModelConfig} from '../training/config.js';
 import type {TensorData} from '../training/tensor-data.js';
+import {MAX_METADATA_BYTES, dropPause, isUuid, maxActivationBytes, maxVectorBytes, within} from './guards.js';
 import type {Direction, MinerStore, UploadKind} from './types.js';
 
 export type MinerOptions = {
@@ -54,8 +55,10 @@ export type MinerOptions = {
 	localSteps?: number;
 	uploadConcurrency?: number;
 	maxPendingUploads?: number;
-	/** How long stop() waits for pending uploads before leaving them on disk for the next start. */
+	/** How long stop() waits for pending uploads before leaving them on disk for the next start (stop as a whole ends within 10 s). */
 	drainMs?: number;
+	/** Hostnames presigned URLs may point at besides the orchestrator's (and the settings' store_hosts). */
+	storeHosts?: string[];
 	corpus?: string;
 	seed?: number;
 	clientAttempts?: number;
@@ -111,7 +114,11 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 	let backwardsSinceStep = 0;
 	let lr: {value: number; at: number} | null = null;
 	const saved = new Set<string>(); // activation uids whose forward input the worker holds
-	const initialDone = new Map<string, Promise<void>>();
+	let dropped = 0; // work items given up in a row (unknown uid, bad reply): each one pauses longer
+	// Aborted when stop() gives up draining: ends uploads and their publish calls in flight.
+	const uploadsCtl = new AbortController();
+	const allowHosts = [new URL(opts.orchestratorUrl).hostname, ...(opts.storeHosts ?? [])];
+	const xfer = (maxBytes?: number, signal: AbortSignal = stopSignal): TransferOptions => ({allowHosts, signal, maxBytes, backoffMs: opts.clientBackoffMs ?? 1000});
 	let batcher: {next(b: number): Int32Array} | null = null;
 
 	const sleep = (ms: number) =>
@@ -135,33 +142,39 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 	};
 	const heartbeat = () => dispatch({type: 'heartbeat', at: now()});
 
-	const client = new OrchestratorClient({
+	const clientOptions = (signal: AbortSignal): ClientOptions => ({
 		url: opts.orchestratorUrl,
 		signer: opts.hotkeyPair,
 		attempts: opts.clientAttempts ?? 4,
 		backoffMs: opts.clientBackoffMs ?? 1000,
 		maxBackoffMs: 10_000,
-		timeoutMs: 40_000,
+		timeoutMs: 30_000,
+		signal,
 		// A 429 is the orchestrator pacing us (v1: 1 request/s per endpoint): a wait, not a warning.
 		onRetry: r => (/\b429\b/.test(r.reason)
 			? dispatch({type: 'waiting', what: `the orchestrator's rate limit on ${r.endpoint} (${Math.round(r.delayMs)} ms)`})
 			: log('warn', `${r.endpoint}: ${r.reason}, retry ${r.attempt} in ${Math.round(r.delayMs)} ms`)),
 	});
+	const client = new OrchestratorClient(clientOptions(stopSignal));
+	// The upload queue's own client: its publish calls may finish while stop() drains the queue.
+	const uploadClient = new OrchestratorClient(clientOptions(uploadsCtl.signal));
 	const network = opts.network ?? 'devnet';
 	dispatch({type: 'started', at: now(), hotkey, network, chainUrl: opts.chain?.url ?? opts.chainUrl ?? '', orchestratorUrl: client.url});
 
 	// ---- the upload queue's transfer: PUT through presigned URLs, then publish activations
+	// A forward waits for its initial through the queue (enqueue's `after`), never inside a slot.
 	async function runJob(job: QueuedJob): Promise<void> {
+		uploadClient.orchestratorVersion = client.orchestratorVersion;
+		const o = {...xfer(undefined, AbortSignal.any([job.signal, uploadsCtl.signal])), attempts: 2};
 		const body = await job.body();
-		if (job.kind === 'metadata') await putPresigned(await client.presignedUrl(job.key), body, {attempts: 2});
-		else await uploadObject(client, job.key, body, undefined, {attempts: 2});
+		if (job.kind === 'metadata') await putPresigned(await uploadClient.presignedUrl(job.key), body, o);
+		else await uploadObject(uploadClient, job.key, body, undefined, o);
 		heartbeat();
 		if (job.kind !== 'activation') return;
 		const uid = String(job.meta.activationUid);
 		const direction = job.meta.direction as Direction;
-		if (direction === 'forward') await initialDone.get(uid)?.catch(() => {});
 		try {
-			await client.updateStatus(direction, uid, job.key);
+			await uploadClient.updateStatus(direction, uid, job.key);
 		} catch (error) {
 			// The layer left training, or the orchestrator archived this sample (merge, timeout):
 			// the activation is stale and v1 drops it. The object is stored; nothing to retry.
@@ -176,18 +189,25 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 		dispatch({type: 'published', key: job.key, activationUid: uid, at: now()});
 	}
 
-	async function enqueue(key: string, kind: UploadKind, body: Uint8Array, meta?: Record<string, unknown>): Promise<string> {
+	async function enqueue(key: string, kind: UploadKind, body: Uint8Array, meta?: Record<string, unknown>, after?: string): Promise<string> {
 		const q = queue!;
 		if (q.full) dispatch({type: 'waiting', what: `upload queue full (${q.snapshot().filter(i => i.state !== 'failed').length} pending)`, queueFull: true});
-		const id = await q.enqueue({key, kind, body, meta});
+		const id = await within(q.enqueue({key, kind, body, meta, after}), 30 * 60_000, 'a free slot in the upload queue', stopSignal, () => new Stopped());
 		if (store.getState().queue.full) dispatch({type: 'waiting', what: null, queueFull: false});
 		return id;
 	}
-	const activationKey = (uid: string, direction: Direction) => `activations/${uid}/${layer}/${direction}/${randomUUID()}.bin`;
-	async function enqueueActivation(uid: string, direction: Direction, body: Uint8Array): Promise<string> {
+	const activationKey = (uid: string, direction: Direction) => {
+		if (!isUuid(uid)) throw new UserError(`activation uid "${String(uid).slice(0, 40)}" is not a UUID: not used in a storage key`);
+		return `activations/${uid}/${layer}/${direction}/${randomUUID()}.bin`;
+	};
+	async function enqueueActivation(uid: string, direction: Direction, body: Uint8Array, after?: string): Promise<string> {
+		const key = activationKey(uid, direction);
 		stats.activationsUploaded++;
-		return enqueue(activationKey(uid, direction), 'activation', body, {activationUid: uid, direction, layer});
+		dropped = 0;
+		return enqueue(key, 'activation', body, {activationUid: uid, direction, layer}, after);
 	}
+	/** Waits for queued uploads, at most `ms`, and not past stop(). */
+	const uploaded = (ids: string[], ms: number, what: string) => within(Promise.all(ids.map(id => queue!.whenDone(id))), ms, what, stopSignal, () => new Stopped());
 
 	// ---- chain and orchestrator registration
 	async function chainRegistration(): Promise<void> {
@@ -273,18 +293,14 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 		saved.add(uid);
 		dispatch({type: 'batch', direction: 'forward', activationUid: uid, tokens: batchSize * seqLen, ms: now() - t0, at: now()});
 		const initialId = await enqueueActivation(uid, 'initial', initialBody);
-		const done = queue!.whenDone(initialId);
-		done.catch(() => {});
-		initialDone.set(uid, done);
-		void done.finally(() => initialDone.delete(uid)).catch(() => {});
-		await enqueueActivation(uid, 'forward', encodeActivation(r.output!, 'bfloat16'));
+		await enqueueActivation(uid, 'forward', encodeActivation(r.output!, 'bfloat16'), initialId);
 	}
 
 	async function forward(a: ActivationResponse): Promise<void> {
 		const uid = a.activation_uid!;
 		const last = layer === settings!.layers - 1;
 		waiting(`download of activation ${uid.slice(0, 8)}`);
-		const input = decodeActivation(await download(a.activation_path!));
+		const input = decodeActivation(await download(a.activation_path!, undefined, xfer(maxActivationBytes(config))));
 		const tokens = input.shape[0]! * input.shape[1]!;
 		if (!last) {
 			waiting(null);
@@ -299,7 +315,7 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 			log('warn', `activation ${uid.slice(0, 8)} came without its token ids (initial activation): skipped`);
 			return;
 		}
-		const ids = decodeActivation(await download(a.initial_activation_path));
+		const ids = decodeActivation(await download(a.initial_activation_path, undefined, xfer(maxActivationBytes(config))));
 		waiting(null);
 		let t0 = now();
 		await trainer!.forward(uid, input, {dtype: 'int32', shape: ids.shape, data: ids.data});
@@ -321,12 +337,13 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 
 	async function backward(a: ActivationResponse): Promise<void> {
 		const uid = a.activation_uid!;
-		waiting(`download of gradient ${uid.slice(0, 8)}`);
-		const grad = decodeActivation(await download(a.activation_path!));
 		if (!saved.has(uid)) {
-			log('warn', `backward for ${uid.slice(0, 8)} but its forward input is gone (worker restart): skipped`);
-			return;
+			// Not ours (a worker restart, or an orchestrator naming an unknown uid): pause, do not spin.
+			log('warn', `backward for ${uid.slice(0, 8)} but this worker holds no forward for it: skipped`);
+			return dropWork();
 		}
+		waiting(`download of gradient ${uid.slice(0, 8)}`);
+		const grad = decodeActivation(await download(a.activation_path!, undefined, xfer(maxActivationBytes(config))));
 		waiting(null);
 		const t0 = now();
 		const r = await trainer!.backward(uid, grad);
@@ -405,7 +422,7 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 			await enqueue(k.om, 'metadata', json(vectorMetadata(o.length / 2, numSections))),
 		];
 		waiting(`weights + optimizer state upload (${((w.length + o.length) / 1e6).toFixed(2)} MB)`);
-		await Promise.all(ids.map(id => queue!.whenDone(id)));
+		await uploaded(ids, 30 * 60_000, 'weights + optimizer state upload');
 		waiting('notify_weights_uploaded');
 		try {
 			const r = await client.notifyWeightsUploaded({weights_path: k.w, metadata_path: k.wm, optimizer_state_path: k.o, optimizer_state_metadata_path: k.om});
@@ -446,16 +463,17 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 			for (const s of subs) {
 				try {
 					waiting(`section ${chunk} from ${s.hotkey.slice(0, 8)}`);
-					const wm = parseMetadata(JSON.parse(text(await download(s.weight_metadata_path))));
-					const om = parseMetadata(JSON.parse(text(await download(s.optimizer_state_metadata_path))));
+					const wm = parseMetadata(JSON.parse(text(await download(s.weight_metadata_path, undefined, xfer(MAX_METADATA_BYTES)))));
+					const om = parseMetadata(JSON.parse(text(await download(s.optimizer_state_metadata_path, undefined, xfer(MAX_METADATA_BYTES)))));
 					const a = getSection(wm, chunk);
 					const b = getSection(om, chunk);
 					if ((ws && (a.start_idx !== ws.start_idx || a.end_idx !== ws.end_idx)) || (os && (b.start_idx !== os.start_idx || b.end_idx !== os.end_idx))) {
 						log('warn', `section ${chunk} of ${s.hotkey.slice(0, 8)} has another layout: left out`);
 						continue;
 					}
-					const wb = bytesToBf16(await download(s.weights_path, {start: a.start_byte, end: a.end_byte}));
-					const ob = bytesToBf16(await download(s.optimizer_state_path, {start: b.start_byte, end: b.end_byte}));
+					const cap = xfer(maxVectorBytes(trainer!.info!.numParams));
+					const wb = bytesToBf16(await download(s.weights_path, {start: a.start_byte, end: a.end_byte}, cap));
+					const ob = bytesToBf16(await download(s.optimizer_state_path, {start: b.start_byte, end: b.end_byte}, cap));
 					[ws, os] = [a, b];
 					w.push(wb);
 					o.push(ob);
@@ -480,7 +498,7 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 		}
 		if (partitions.length === 0) return;
 		waiting(`merged partition upload (${partitions.length} chunk${partitions.length > 1 ? 's' : ''})`);
-		await Promise.all(pending.map(id => queue!.whenDone(id)));
+		await uploaded(pending, 30 * 60_000, 'merged partition upload');
 		try {
 			waiting('notify_merged_partitions_uploaded');
 			const r = await client.notifyMergedPartitions(partitions);
@@ -505,9 +523,15 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 			if (d.chunk_end_idx > vec.length || bytes.length !== 2 * (d.chunk_end_idx - d.chunk_start_idx)) throw new UserError(`partition does not fit this model (${bytes.length} bytes for [${d.chunk_start_idx}, ${d.chunk_end_idx}) of ${vec.length})`);
 			applySection(vec, {start_idx: d.chunk_start_idx, end_idx: d.chunk_end_idx, start_byte: d.chunk_start_byte, end_byte: d.chunk_end_byte}, bytesToBf16(bytes));
 		};
+		// A partition is exactly its chunk's bf16 bytes: that is also the most a download may bring.
+		const fetchChunk = (path: string, d: Partition['weight_data'], vec: Uint16Array) => {
+			const bytes = 2 * (d.chunk_end_idx - d.chunk_start_idx);
+			if (!(d.chunk_start_idx >= 0 && d.chunk_end_idx <= vec.length && bytes > 0)) throw new UserError(`partition [${d.chunk_start_idx}, ${d.chunk_end_idx}) does not fit this model (${vec.length} values)`);
+			return download(path, undefined, xfer(bytes));
+		};
 		for (const p of parts) {
-			apply(w, p.weight_data, await download(p.weight_path));
-			apply(o, p.optimizer_state_data, await download(p.optimizer_state_path));
+			apply(w, p.weight_data, await fetchChunk(p.weight_path, p.weight_data, w));
+			apply(o, p.optimizer_state_data, await fetchChunk(p.optimizer_state_path, p.optimizer_state_data, o));
 		}
 		await trainer!.importWeights(bf16ToBytes(w), 'bf16');
 		await trainer!.importOptimizerState(bf16ToBytes(o), 'bf16');
@@ -561,12 +585,26 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 			throw error;
 		}
 		if (store.getState().phase !== 'is_training') setPhase('is_training');
+		if (a.direction === 'backward' || a.direction === 'forward' || a.direction === 'initial') {
+			if (!isUuid(a.activation_uid) || !a.activation_path) {
+				log('warn', `work with activation uid "${String(a.activation_uid).slice(0, 40)}" ${a.activation_path ? '' : 'and no path '}is not usable: skipped`);
+				return dropWork();
+			}
+			if (a.direction === 'initial') return dropWork();
+		}
 		if (a.direction === 'backward') return backward(a);
 		if (a.direction === 'forward') return forward(a);
 		if (a.reason === 'not training') return mergeSequence();
 		if (layer === 0 && a.reason !== 'out_of_cache') return startSample();
 		waiting(a.reason === 'out_of_cache' ? 'backward passes for the cached activations (cache full)' : `activations from layer ${layer - 1}`);
 		await sleep(pollMs);
+	}
+
+	/** Work given up: pause before asking again, longer for each one in a row. */
+	async function dropWork(): Promise<void> {
+		dropped++;
+		waiting('usable work (the last item was skipped)');
+		await sleep(dropPause(pollMs, dropped));
 	}
 
 	// ---- failures
@@ -668,6 +706,7 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 			}
 			const s = await client.settings();
 			settings = s;
+			allowHosts.push(...(s.store_hosts ?? []));
 			dispatch({type: 'settings', settings: {...s, batchesBeforeMerging: s.batches_before_merging, layers: s.layers}});
 			config = typeof opts.model === 'object' ? opts.model : getConfig(opts.model ?? 'devnet');
 			if (config.splits.length !== s.layers) throw new UserError(`the orchestrator trains ${s.layers} layers but model config "${config.name}" has ${config.splits.length} stages (pick another --model)`);
@@ -711,36 +750,41 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 		}
 	})();
 
+	// stop() ends within ~9 s whatever the miner waits for: every step below has its own limit.
+	const capped = (p: Promise<unknown>, ms: number) => Promise.race([p.catch(() => {}), new Promise(r => setTimeout(r, ms).unref())]);
 	let stopping: Promise<void> | null = null;
 	const stop = () => {
 		stopping ??= (async () => {
 			dispatch({type: 'stopping', at: now()});
 			stopCtl.abort();
 			for (const t of timers) clearInterval(t);
-			// The loop finishes its current call (worker or HTTP); the worker is closed below either way.
-			await Promise.race([loop, new Promise(r => setTimeout(r, 15_000).unref())]);
-			if (queue) {
-				const deadline = now() + (opts.drainMs ?? 10_000);
-				for (;;) {
-					const left = queue.snapshot().filter(i => i.state === 'queued' || i.state === 'uploading').length;
-					if (left === 0 || now() > deadline) {
-						if (left > 0) log('warn', `${left} upload${left > 1 ? 's' : ''} left on disk; they resume on the next start`);
-						break;
-					}
-					waiting(`uploads to finish (${left} left)`);
-					await new Promise(r => setTimeout(r, 100));
-				}
-				await queue.close({abort: true}).catch(e => log('warn', `upload queue close: ${errorMessage(e)}`));
-			}
-			await trainer?.close().catch(() => {});
-			if (ownChain) await chain?.close().catch(() => {});
+			// Requests in flight are aborted by the signal; the worker call in flight may take a moment.
+			await capped(loop, 2000);
+			if (queue) await drain(queue, Math.min(opts.drainMs ?? 4000, 4000));
+			uploadsCtl.abort();
+			if (queue) await capped(queue.close({abort: true}).catch(e => log('warn', `upload queue close: ${errorMessage(e)}`)), 1500);
+			await capped(trainer?.close() ?? Promise.resolve(), 1500);
+			if (ownChain) await capped(chain?.close() ?? Promise.resolve(), 1000);
 			dispatch({type: 'stopped', at: now()});
 		})();
 		return stopping;
 	};
+	async function drain(q: UploadQueue, ms: number): Promise<void> {
+		const deadline = now() + ms;
+		for (;;) {
+			const left = q.snapshot().filter(i => i.state === 'queued' || i.state === 'uploading').length;
+			if (left === 0 || now() > deadline) {
+				if (left > 0) log('warn', `${left} upload${left > 1 ? 's' : ''} left on disk; they resume on the next start`);
+				return;
+			}
+			waiting(`uploads to finish (${left} left)`);
+			await new Promise(r => setTimeout(r, 100));
+		}
+	}
 	opts.signal?.addEventListener('abort', () => void stop(), {once: true});
 	if (opts.signal?.aborted) void stop();
 	// A fatal error stops the miner by itself (after its uploads are drained or persisted).
-	const done = loop.then(() => stop());
+	// Settles when stop() is over, even if a call of the loop never returns.
+	const done = Promise.race([loop, stopCtl.signal.aborted ? Promise.resolve() : new Promise(r => stopSignal.addEventListener('abort', r, {once: true}))]).then(() => stop());
 	return {stop, done, stats: () => ({...stats}), fatalError: () => fatalError};
 }

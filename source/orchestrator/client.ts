@@ -1,7 +1,7 @@
 // The miner's orchestrator client (IOTA v1 API): Epistula-signed requests with the canonical body,
 // replies validated with zod, retries with exponential backoff on 5xx, 429 and connection errors,
 // a timeout per attempt, and typed errors for 409 (wrong phase / version mismatch).
-import type {z} from 'zod';
+import {z} from 'zod';
 import {canonicalJson, pyFloat, type PyJson} from './canonical-json.js';
 import {EMPTY_BODY, signRequest, type Signer} from './epistula.js';
 import {send, TransportError, type HttpResponse} from './http.js';
@@ -30,8 +30,14 @@ export class VersionMismatchError extends OrchestratorError {}
 export interface ClientOptions {
 	url: string;
 	signer: Signer;
-	/** Per attempt (v2 CLIENT_REQUEST_TIMEOUT is 40 s). */
+	/** Per attempt (v2 CLIENT_REQUEST_TIMEOUT is 40 s): the whole exchange, reply included. */
 	timeoutMs?: number;
+	/** Longest silence on the socket within an attempt. */
+	idleTimeoutMs?: number;
+	/** Largest JSON reply read (v1 replies are a few KB). */
+	maxReplyBytes?: number;
+	/** Aborts every request in flight and every backoff (the miner stopping). */
+	signal?: AbortSignal;
 	/** Attempts per request for retriable failures (v1: 3). */
 	attempts?: number;
 	/** First backoff; doubles each retry (v1 slept 3 s x attempt). */
@@ -44,17 +50,29 @@ export interface ClientOptions {
 }
 
 type Query = Record<string, string | number>;
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+const sleep = (ms: number, signal?: AbortSignal) =>
+	new Promise<void>((resolve, reject) => {
+		if (signal?.aborted) return reject(new OrchestratorError(0, 'stopped', 'backoff'));
+		const t = setTimeout(() => {
+			signal?.removeEventListener('abort', onAbort);
+			resolve();
+		}, ms);
+		const onAbort = () => {
+			clearTimeout(t);
+			reject(new OrchestratorError(0, 'stopped', 'backoff'));
+		};
+		signal?.addEventListener('abort', onAbort, {once: true});
+	});
 
 export class OrchestratorClient {
 	readonly url: string;
 	orchestratorVersion: string | undefined;
-	private readonly o: Required<Omit<ClientOptions, 'orchestratorVersion' | 'onRetry'>> & Pick<ClientOptions, 'onRetry'>;
+	private readonly o: Required<Omit<ClientOptions, 'orchestratorVersion' | 'onRetry' | 'signal'>> & Pick<ClientOptions, 'onRetry' | 'signal'>;
 
 	constructor(opts: ClientOptions) {
 		this.url = opts.url.replace(/\/+$/, '');
 		this.orchestratorVersion = opts.orchestratorVersion;
-		this.o = {timeoutMs: 40_000, attempts: 3, backoffMs: 1000, maxBackoffMs: 30_000, specVersion: S.SPEC_VERSION, ...opts};
+		this.o = {timeoutMs: 40_000, idleTimeoutMs: 15_000, maxReplyBytes: 1024 * 1024, attempts: 3, backoffMs: 1000, maxBackoffMs: 30_000, specVersion: S.SPEC_VERSION, ...opts};
 	}
 
 	get hotkey(): string {
@@ -75,9 +93,11 @@ export class OrchestratorClient {
 			if (bodyText !== undefined) headers['Content-Type'] = 'application/json';
 			let res: HttpResponse;
 			try {
-				res = await send(`${this.url}${path}${qs}`, {method, headers, body: bodyText, timeoutMs: this.o.timeoutMs});
+				const idle = Math.min(this.o.idleTimeoutMs, this.o.timeoutMs);
+				res = await send(`${this.url}${path}${qs}`, {method, headers, body: bodyText, timeoutMs: idle, deadlineMs: this.o.timeoutMs, maxBytes: this.o.maxReplyBytes, signal: this.o.signal});
 			} catch (error) {
 				if (!(error instanceof TransportError)) throw error;
+				if (!error.retriable) throw new OrchestratorError(0, error.message, endpoint);
 				last = new OrchestratorError(0, `cannot reach ${this.url}: ${error.message}`, endpoint);
 				await this.backoff(endpoint, attempt, last.detail);
 				continue;
@@ -93,6 +113,8 @@ export class OrchestratorClient {
 				if (!parsed.success) throw new OrchestratorError(res.status, `unexpected reply: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`, endpoint);
 				return parsed.data;
 			}
+			// A redirect would send our signed request elsewhere: never followed.
+			if (res.status >= 300 && res.status < 400) throw new OrchestratorError(res.status, `redirect to ${String(res.headers.location ?? '?').slice(0, 100)} refused`, endpoint);
 			const detail = errorDetail(res);
 			if (res.status === 409) {
 				if (/version mismatch/i.test(detail)) throw new VersionMismatchError(409, detail, endpoint);
@@ -110,7 +132,7 @@ export class OrchestratorClient {
 		if (attempt >= this.o.attempts) return;
 		const delayMs = Math.min(this.o.maxBackoffMs, hintMs ?? this.o.backoffMs * 2 ** (attempt - 1));
 		this.o.onRetry?.({endpoint, attempt, reason, delayMs});
-		await sleep(delayMs);
+		await sleep(delayMs, this.o.signal);
 	}
 
 	// ---- the v1 miner API
@@ -174,9 +196,12 @@ export class OrchestratorClient {
 	}
 	/** Devnet extension: the orchestrator's settings (layers, thresholds, timeouts, limits). */
 	settings() {
-		return this.call('GET', '/orchestrator/settings', OrchestratorSettings, {signed: false});
+		return this.call('GET', '/orchestrator/settings', SettingsReply, {signed: false});
 	}
 }
+
+/** Settings plus the optional hosts whose presigned URLs the miner may use besides the orchestrator's. */
+const SettingsReply = OrchestratorSettings.extend({store_hosts: z.array(z.string().min(1).max(253)).max(16).optional()});
 
 function errorDetail(res: HttpResponse): string {
 	try {

@@ -11,9 +11,13 @@ export type Direction = z.infer<typeof Direction>;
 
 export const MinerStatus = z.enum(['forward', 'backward', 'initial', 'idle']);
 
+// Reply limits (miner side): a hostile orchestrator's numbers, strings and lists are bounded here.
+const Url = z.string().max(8192);
+const Uid = z.string().max(256);
+
 export const RegisterResponse = z.object({
 	hotkey: z.string(),
-	layer: z.number().int(),
+	layer: z.number().int().min(0).max(63),
 	message: z.string(),
 	version: z.string(),
 });
@@ -45,11 +49,11 @@ const ExpiresIn = z.number().int().min(1).max(MAX_EXPIRES_S);
 
 export const ActivationReason = z.enum(['not training', 'out_of_cache', 'no_activation_found']);
 export const ActivationResponse = z.object({
-	activation_uid: z.string().nullable(),
-	activation_path: z.string().nullable(),
+	activation_uid: Uid.nullable(),
+	activation_path: Url.nullable(),
 	direction: Direction.nullable(),
-	initial_activation: z.string().nullable(),
-	initial_activation_path: z.string().nullable(),
+	initial_activation: Uid.nullable(),
+	initial_activation_path: Url.nullable(),
 	reason: ActivationReason.nullable(),
 });
 export type ActivationResponse = z.infer<typeof ActivationResponse>;
@@ -65,16 +69,16 @@ export type MultipartInitiateRequest = z.input<typeof MultipartInitiateRequest>;
 export const MultipartInitiateResponse = z.object({
 	message: z.string(),
 	data: z.union([
-		z.object({use_multipart: z.literal(false), presigned_data: z.string()}),
+		z.object({use_multipart: z.literal(false), presigned_data: Url}),
 		z.object({
 			use_multipart: z.literal(true),
 			multipart_data: z.object({
 				upload_id: z.string(),
-				presigned_urls: z.array(z.object({url: z.string()})),
-				part_numbers: z.array(z.number().int()),
+				presigned_urls: z.array(z.object({url: Url})).max(10_000),
+				part_numbers: z.array(z.number().int()).max(10_000),
 			}),
-			part_size: z.number().int(),
-			total_parts: z.number().int(),
+			part_size: z.number().int().positive(),
+			total_parts: z.number().int().positive().max(10_000),
 		}),
 	]),
 });
@@ -92,7 +96,7 @@ export const PresignedUrlRequest = z.strictObject({
 	path: PathField,
 	expires_in: ExpiresIn.default(3600),
 });
-export const PresignedUrlResponse = z.object({message: z.string(), data: z.object({presigned_data: z.string()})});
+export const PresignedUrlResponse = z.object({message: z.string(), data: z.object({presigned_data: Url})});
 
 export const MinerStatusUpdate = z.strictObject({
 	status: MinerStatus,
@@ -115,7 +119,7 @@ export const LossReportResponse = z.object({
 
 export const LearningRate = z.number();
 
-export const IsMerging = z.object({status: MergingPhase, num_sections: z.number()});
+export const IsMerging = z.object({status: MergingPhase, num_sections: z.number().int().min(0).max(1_000_000)});
 
 export const NotifyWeightsResponse = z.object({message: z.string(), success: z.string()});
 
@@ -128,7 +132,7 @@ export const SubmittedWeights = z.object({
 	weighting_factor: z.number(),
 });
 export type SubmittedWeights = z.infer<typeof SubmittedWeights>;
-export const ChunksForMiner = z.tuple([z.array(SubmittedWeights), z.array(z.number().int())]);
+export const ChunksForMiner = z.tuple([z.array(SubmittedWeights).max(1000), z.array(z.number().int().min(0)).max(10_000)]);
 
 export const ChunkData = z.object({
 	chunk_start_idx: z.number().int(),
@@ -152,7 +156,7 @@ export const Partition = z.object({
 	optimizer_state_data: ChunkData,
 });
 export type Partition = z.infer<typeof Partition>;
-export const Partitions = z.array(Partition);
+export const Partitions = z.array(Partition).max(10_000);
 
 /** A merged partition as a miner reports it (the request side of Partition, bounded). */
 const Count = z.number().int().min(0).max(2 ** 48);

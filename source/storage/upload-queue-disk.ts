@@ -16,6 +16,7 @@ export type JobRecord = {
 	key: string;
 	kind: UploadKind;
 	meta: Record<string, unknown>;
+	after?: string; // id of a job that must finish (or fail) before this one starts
 	bytes: number;
 	attempts: number;
 	state: UploadState;
@@ -125,7 +126,8 @@ function parseRecord(text: string, name: string): JobRecord {
 		Number.isSafeInteger(r.attempts) &&
 		STATES.includes(r.state as string) &&
 		(r.error === null || typeof r.error === 'string') &&
-		typeof r.queuedAt === 'number';
+		typeof r.queuedAt === 'number' &&
+		(r.after === undefined || typeof r.after === 'string');
 	if (!ok) throw new Error('job.json has missing or wrong fields');
 	return r as JobRecord;
 }

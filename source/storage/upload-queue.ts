@@ -95,7 +95,8 @@ export class UploadQueue {
 	}
 
 	/** Resolves once the body and its record are durable on disk; waits while the queue is full. */
-	async enqueue(input: {key: string; kind: UploadKind; body: Uint8Array; meta?: Record<string, unknown>}): Promise<string> {
+	/** `after`: a job id this one must wait for (done or failed) before it starts; it holds no slot meanwhile. */
+	async enqueue(input: {key: string; kind: UploadKind; body: Uint8Array; meta?: Record<string, unknown>; after?: string}): Promise<string> {
 		if (this.closed) throw new UserError('upload queue is closed');
 		if (this.full || this.slotWaiters.length > 0) await new Promise<void>((resolve, reject) => this.slotWaiters.push({resolve, reject}));
 		else this.pending++;
@@ -108,6 +109,7 @@ export class UploadQueue {
 			key: input.key,
 			kind: input.kind,
 			meta: input.meta ?? {},
+			...(input.after ? {after: input.after} : {}),
 			bytes: input.body.byteLength,
 			attempts: 0,
 			state: 'queued',
@@ -175,10 +177,16 @@ export class UploadQueue {
 	private pump(): void {
 		while (!this.closed && this.running < this.opts.concurrency) {
 			let next: Job | undefined;
-			for (const job of this.jobs.values()) if (job.state === 'queued' && !job.cooling && (!next || job.seq < next.seq)) next = job;
+			for (const job of this.jobs.values()) if (job.state === 'queued' && !job.cooling && !this.blocked(job) && (!next || job.seq < next.seq)) next = job;
 			if (!next) return;
 			void this.attempt(next);
 		}
+	}
+
+	// Waiting for another job happens here, before a slot is taken, never inside run().
+	private blocked(job: Job): boolean {
+		const before = job.after === undefined ? undefined : this.jobs.get(job.after);
+		return before !== undefined && before.state !== 'failed' && before.state !== 'done';
 	}
 
 	private async attempt(job: Job): Promise<void> {

@@ -311,3 +311,35 @@ test('one queue per folder: a second open in this process or while another live 
 	writeFileSync(join(dir, 'lock'), '999999999'); // no such process: a stale lock is taken over
 	await closeQueue(await openQueue());
 });
+
+test('jobs that wait for another (after) hold no slot: two failing initials cannot wedge the forwards behind them', async () => {
+	// The old deadlock: each forward took a slot and then waited for its initial, which waited for a slot.
+	const failuresLeft = new Map<string, number>([['i1', 2], ['i2', 2]]);
+	const order: string[] = [];
+	const q = await openQueue({
+		concurrency: 2,
+		maxAttempts: 5,
+		run: async job => {
+			const left = failuresLeft.get(job.key) ?? 0;
+			if (left > 0) {
+				failuresLeft.set(job.key, left - 1);
+				throw new Error('HTTP 401 publish refused');
+			}
+			order.push(job.key);
+		},
+	});
+	const i1 = await q.enqueue({key: 'i1', kind: 'activation', body: bodyOf(1, 8)});
+	const f1 = await q.enqueue({key: 'f1', kind: 'activation', body: bodyOf(2, 8), after: i1});
+	const i2 = await q.enqueue({key: 'i2', kind: 'activation', body: bodyOf(3, 8)});
+	const f2 = await q.enqueue({key: 'f2', kind: 'activation', body: bodyOf(4, 8), after: i2});
+	let timer: NodeJS.Timeout | undefined;
+	const all = Promise.all([i1, f1, i2, f2].map(id => q.whenDone(id)));
+	const finished = await Promise.race([all.then(() => true), new Promise<false>(resolve => (timer = setTimeout(() => resolve(false), 10_000)))]);
+	clearTimeout(timer);
+	assert.ok(finished, `the queue wedged: ${JSON.stringify(q.snapshot().map(i => [i.key, i.state, i.attempts]))}`);
+	assert.ok(order.indexOf('f1') > order.indexOf('i1') && order.indexOf('f2') > order.indexOf('i2'), `each forward after its initial: ${order.join(', ')}`);
+	// A job whose predecessor is unknown (finished long ago, before a restart) runs.
+	const id = await q.enqueue({key: 'f3', kind: 'activation', body: bodyOf(5, 8), after: 'no-such-job'});
+	await q.whenDone(id);
+	assert.ok(order.includes('f3'), 'a job whose predecessor is gone runs');
+});
