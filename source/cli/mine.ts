@@ -18,6 +18,7 @@ export type MineFlags = WalletOptions & {
 	healthPort?: number;
 	healthHost?: string;
 	localSteps?: number;
+	storeHost?: string[];
 };
 
 export function addMineCommand(program: Command): void {
@@ -33,6 +34,7 @@ export function addMineCommand(program: Command): void {
 		.option('--data-dir <dir>', 'where the persistent upload queue lives (default ~/.local/share/iota-tui/miner)')
 		.option('--health-port <n>', 'serve GET /health ({status, hotkey, layer, uid, registered, timestamp}) on this port', intArg(1, 65535))
 		.option('--health-host <ip>', 'address for --health-port', '127.0.0.1')
+		.option('--store-host <host...>', 'hosts presigned transfer URLs may point at besides the orchestrator\'s and those its settings name (store_hosts)')
 		.option('--local-steps <n>', 'optimizer step every n backward passes (default: once per merge, as IOTA v1)', intArg(1, 1_000_000))
 		.addHelpText('after', '\nThe hotkey must be registered on the subnet first (`iota-tui register`). q or Ctrl+C stops; uploads not finished stay on disk and resume on the next start.')
 		.action(async (flags: MineFlags, cmd: Command) => runMinerCli({...flags, theme: (cmd.optsWithGlobals() as {theme?: string}).theme, configDir: (cmd.optsWithGlobals() as {configDir?: string}).configDir}));
@@ -96,6 +98,7 @@ export async function runMinerCli(opts: RunMinerOptions): Promise<void> {
 		model: opts.model,
 		store,
 		localSteps: opts.localSteps,
+		storeHosts: opts.storeHost,
 	});
 	try {
 		if (headless) {
