@@ -153,7 +153,17 @@ export async function loadJobs(dir: string, warn: (text: string) => void): Promi
 			}
 		}
 	}
+	await pruneCorrupt(dir);
 	return records.sort((a, b) => a.seq - b.seq);
+}
+
+export const CORRUPT_KEEP = 20;
+
+/** corrupt/ is for a human to look at, not an archive: only the newest CORRUPT_KEEP folders stay. */
+async function pruneCorrupt(dir: string): Promise<void> {
+	const names = await readdir(join(dir, 'corrupt')).catch(() => [] as string[]);
+	const stamped = names.map(name => ({name, at: Number(/-(\d+)$/.exec(name)?.[1] ?? 0)})).sort((a, b) => b.at - a.at);
+	for (const {name} of stamped.slice(CORRUPT_KEEP)) await rm(join(dir, 'corrupt', name), {recursive: true, force: true});
 }
 
 // One owner per dir: two miners draining the same queue would upload everything twice.

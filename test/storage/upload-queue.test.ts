@@ -343,3 +343,16 @@ test('jobs that wait for another (after) hold no slot: two failing initials cann
 	await q.whenDone(id);
 	assert.ok(order.includes('f3'), 'a job whose predecessor is gone runs');
 });
+
+test('corrupt/ keeps only the newest 20 folders, so a queue that keeps meeting bad jobs stays bounded', async () => {
+	mkdirSync(join(dir, 'corrupt'), {recursive: true});
+	for (let i = 0; i < 30; i++) mkdirSync(join(dir, 'corrupt', `old-${1000 + i}`));
+	mkdirSync(join(dir, 'jobs', 'garbage'), {recursive: true});
+	writeFileSync(join(dir, 'jobs', 'garbage', 'job.json'), '{');
+	const q = await openQueue({onWarning: () => {}});
+	const kept = readdirSync(join(dir, 'corrupt'));
+	assert.equal(kept.length, 20);
+	assert.ok(kept.some(n => n.startsWith('garbage-')), 'the job just moved aside is kept');
+	assert.ok(!kept.includes('old-1000') && kept.includes('old-1029'), 'the oldest go first');
+	await closeQueue(q, true);
+});
