@@ -60,7 +60,8 @@ export class PickleReader {
 		return s;
 	}
 	private text(n: number): string {
-		try { return utf8.decode(this.take(n)); } catch { return fail(`pickle string at offset ${this.at - n} is not UTF-8`); }
+		const bytes = this.take(n);
+		try { return utf8.decode(bytes); } catch { return fail(`pickle string at offset ${this.at - n} is not UTF-8`); }
 	}
 
 	private pop(): unknown {
