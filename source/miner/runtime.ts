@@ -55,7 +55,7 @@ export type MinerOptions = {
 	localSteps?: number;
 	uploadConcurrency?: number;
 	maxPendingUploads?: number;
-	/** How long stop() waits for pending uploads before leaving them on disk for the next start (stop as a whole ends within 10 s). */
+	/** How long stop() waits for pending uploads before leaving them on disk for the next start (default 4 s, so SIGTERM ends within 10 s). */
 	drainMs?: number;
 	/** Hostnames presigned URLs may point at besides the orchestrator's (and the settings' store_hosts). */
 	storeHosts?: string[];
@@ -760,7 +760,7 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 			for (const t of timers) clearInterval(t);
 			// Requests in flight are aborted by the signal; the worker call in flight may take a moment.
 			await capped(loop, 2000);
-			if (queue) await drain(queue, Math.min(opts.drainMs ?? 4000, 4000));
+			if (queue) await drain(queue, opts.drainMs ?? 4000);
 			uploadsCtl.abort();
 			if (queue) await capped(queue.close({abort: true}).catch(e => log('warn', `upload queue close: ${errorMessage(e)}`)), 1500);
 			await capped(trainer?.close() ?? Promise.resolve(), 1500);
