@@ -1,0 +1,62 @@
+// IOTA's Llama-3 stages in TF.js against a PyTorch reference built from the documented architecture:
+// parameter names/shapes/order of every public config (meta device), and forward/backward/optimizer numbers.
+import assert from 'node:assert/strict';
+import {after, before, test} from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import {initBackend} from '../../source/training/backend.js';
+import {getPublicModel, publicModels} from '../../source/training/llama3/config.js';
+import {countParams, stageParams} from '../../source/training/llama3/params.js';
+import {findTorchPython, runRef, torchSkip} from './torch_ref/bridge.js';
+import {type ParityRow, stageParity} from './torch_ref/parity.js';
+
+const python = findTorchPython();
+const skip = torchSkip(python);
+const TOL = 1e-4;
+const table: string[] = [];
+
+before(async () => { await initBackend('cpu'); });
+after(() => {
+	if (table.length === 0) return;
+	console.log(['', '| config | stage | params | output | input grad | weight grad | loss |', '|---|---|---|---|---|---|---|', ...table].join('\n'));
+});
+
+test('every public config: stage parameter names, shapes and order equal PyTorch modules on the meta device', {skip}, () => {
+	const items = Object.values(publicModels).flatMap(m => m.splits.map(split => ({cfg: m.cfg, split})));
+	const torch = JSON.parse(runRef(python!, ['shapes'], JSON.stringify(items))) as Array<Array<[string, number[]]>>;
+	assert.equal(torch.length, items.length);
+	items.forEach(({cfg, split}, i) => {
+		const mine = stageParams(cfg, split).map(p => [p.name, p.shape]);
+		assert.deepEqual(mine, torch[i], `${cfg.model_name} ${split.kind} [${split.start}, ${split.end})`);
+	});
+});
+
+const fmt = (x: number | null) => (x === null ? '-' : x.toExponential(1));
+
+function checkRow(name: string, kind: string, row: ParityRow) {
+	table.push(`| ${name} | ${kind} | ${row.params} | ${fmt(row.output)} | ${fmt(row.inputGrad)} | ${fmt(row.weightGrad)} | ${fmt(row.loss)} |`);
+	assert.ok(row.noneMatch, 'the parameters without a gradient differ from PyTorch\'s None grads');
+	assert.ok(row.output < TOL, `output rel. error ${row.output}`);
+	assert.ok(row.inputGrad === null || row.inputGrad < TOL, `input grad rel. error ${row.inputGrad}`);
+	assert.ok(row.weightGrad < TOL, `weight grad rel. error ${row.weightGrad}`);
+	assert.ok(row.loss === null || row.loss < TOL, `loss rel. error ${row.loss}`);
+}
+
+const shapes: Record<string, {batch: number; seq: number}> = {tiny: {batch: 2, seq: 8}, devnet: {batch: 2, seq: 16}, '100M': {batch: 1, seq: 6}};
+for (const name of ['tiny', 'devnet', '100M']) {
+	for (const split of getPublicModel(name).splits) {
+		test(`${name} ${split.kind} [${split.start}, ${split.end}): TF.js forward and gradients equal PyTorch (fp32)`, {skip, timeout: 300_000}, () => {
+			// tiny's tail also checks IOTA's pad masking (pack=False): a run of EOS where only the first counts.
+			const padTokenId = name === 'tiny' && split.kind === 'tail' ? 3 : undefined;
+			const row = stageParity(python!, getPublicModel(name).cfg, split, {...shapes[name]!, seed: 5, padTokenId});
+			checkRow(name, split.kind, row);
+		});
+	}
+}
+
+test('100M stage sizes: head holds the embedding, tail the output head (128,256 x 512 each)', () => {
+	const {cfg, splits} = getPublicModel('100M');
+	const [head, tail] = splits.map(s => countParams(stageParams(cfg, s)));
+	assert.ok(head! > 128_256 * 512 && head! < 128_256 * 512 + 3e6, `${head}`);
+	assert.ok(tail! > 128_256 * 512 && tail! < 128_256 * 512 + 3e6, `${tail}`);
+	assert.equal(tf.getBackend(), 'cpu');
+});
