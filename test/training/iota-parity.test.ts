@@ -53,10 +53,19 @@ for (const name of ['tiny', 'devnet', '100M']) {
 	}
 }
 
-test('100M stage sizes: head holds the embedding, tail the output head (128,256 x 512 each)', () => {
+test('stage sizes add up to Llama-3 plus the bottleneck weights (no PyTorch needed)', () => {
+	// One block of 100M: k, v [128, 512] (8 kv groups x head dim 16), q, out [512, 512], fc1..3 512x512, 2 norms.
+	const block100M = 2 * 128 * 512 + 2 * 512 * 512 + 3 * 512 * 512 + 2 * 512;
 	const {cfg, splits} = getPublicModel('100M');
-	const [head, tail] = splits.map(s => countParams(stageParams(cfg, s)));
-	assert.ok(head! > 128_256 * 512 && head! < 128_256 * 512 + 3e6, `${head}`);
-	assert.ok(tail! > 128_256 * 512 && tail! < 128_256 * 512 + 3e6, `${tail}`);
+	// Head: embedding, 2 blocks, the bottleneck block (+ idle decoder [512, 128] + fc4 [128, 512]).
+	assert.equal(countParams(stageParams(cfg, splits[0]!)), 128_256 * 512 + 3 * block100M + 2 * 512 * 128);
+	// Tail: 3 blocks, the first with its decoder, final norm and output head.
+	assert.equal(countParams(stageParams(cfg, splits[1]!)), 3 * block100M + 512 * 128 + 512 + 128_256 * 512);
+	// 1B over all stages: untied Llama-3.2-1B, plus fc4 and a decoder per boundary, plus idle decoders in head and body.
+	const b = getPublicModel('1B');
+	const e = 2048, kv = 8 * 64, h = 8192;
+	const llama = 2 * 128_256 * e + 16 * (2 * kv * e + 2 * e * e + 3 * e * h + 2 * e) + e;
+	const total = b.splits.reduce((n, s) => n + countParams(stageParams(b.cfg, s)), 0);
+	assert.equal(total, llama + 2 * 2 * e * 32 + 2 * e * 32);
 	assert.equal(tf.getBackend(), 'cpu');
 });

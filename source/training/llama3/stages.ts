@@ -2,16 +2,19 @@
 // and gradients w.r.t. the input and the weights. Weights follow params.ts: PyTorch's names, order and [out, in].
 import * as tf from '@tensorflow/tfjs';
 import {initParam} from '../model.js';
-import {causalMask, embed, rmsNorm} from '../ops.js';
+import {causalMask, rmsNorm} from '../ops.js';
 import {block, type BlockContext, NORM_EPS} from './blocks.js';
 import {type LlamaConfig, type StageSplit, validateConfig, validateSplit} from './config.js';
-import {linear} from './linear.js';
+import {embedding, linear} from './linear.js';
 import {type LossOptions, shiftedCrossEntropy} from './loss.js';
 import {blockLayout, type BlockLayout, type LlamaParam, stageParams, unusedParams} from './params.js';
 import {ropeTables} from './rope.js';
 
-/** Gradients; null where PyTorch leaves .grad None (an input of token ids, a weight the pass never reads). */
-export type StageGrads = {inputGrad: tf.Tensor | null; weightGrads: Array<tf.Tensor | null>};
+/**
+ * The stage output (tail: logits) and gradients; null where PyTorch leaves .grad None (an input of token ids,
+ * a weight the pass never reads).
+ */
+export type StageGrads = {output: tf.Tensor3D; inputGrad: tf.Tensor | null; weightGrads: Array<tf.Tensor | null>};
 
 export class LlamaStage {
 	readonly params: LlamaParam[];
@@ -44,7 +47,7 @@ export class LlamaStage {
 		const {cfg} = this;
 		const P = (name: string) => weights[this.index.get(name)!]!;
 		let x = this.split.kind === 'head'
-			? embed(P('tok_emb.weight'), tf.reshape(input, [b * t]) as tf.Tensor1D)
+			? embedding(P('tok_emb.weight'), tf.reshape(input, [b * t]) as tf.Tensor1D)
 			: tf.reshape(input, [b * t, cfg.bottleneck_dim]) as tf.Tensor2D;
 		const ctx: BlockContext = {cfg, b, t, ...this.tablesFor(t)};
 		for (const l of this.layout) x = block(x, name => P(`trf_blocks.${l.index}.${name}`), l, ctx);
@@ -55,33 +58,32 @@ export class LlamaStage {
 
 	/** Vector-Jacobian product: gradients of sum(forward * outputGrad) (what the next stage's input gradient drives). */
 	backward(weights: tf.Tensor[], input: tf.Tensor, outputGrad: tf.Tensor): StageGrads {
-		return this.gradients(weights, input, (w, x) => this.forward(w, x), outputGrad);
+		const {value, ...grads} = this.gradients(weights, input, (w, x) => this.forward(w, x), outputGrad);
+		return {...grads, output: value as tf.Tensor3D};
 	}
 
 	/** Tail only: the loss on the input ids and its gradients (IOTA calls loss.backward() on the tail). */
 	lossBackward(weights: tf.Tensor[], input: tf.Tensor, targets: Int32Array, opts: LossOptions = {}): StageGrads & {loss: number} {
 		if (this.split.kind !== 'tail') throw new Error('only the tail computes the loss');
-		let loss = NaN;
-		const grads = this.gradients(weights, input, (w, x) => {
-			const l = shiftedCrossEntropy(this.forward(w, x), targets, opts);
-			loss = l.dataSync()[0]!;
-			return l;
-		});
-		return {...grads, loss};
+		let output: tf.Tensor3D | undefined;
+		const {value, ...grads} = this.gradients(weights, input, (w, x) => shiftedCrossEntropy(output = tf.keep(this.forward(w, x)), targets, opts));
+		const loss = value.dataSync()[0]!;
+		value.dispose();
+		return {...grads, output: output!, loss};
 	}
 
-	private gradients(weights: tf.Tensor[], input: tf.Tensor, f: (w: tf.Tensor[], x: tf.Tensor) => tf.Tensor, dy?: tf.Tensor): StageGrads {
+	private gradients(weights: tf.Tensor[], input: tf.Tensor, f: (w: tf.Tensor[], x: tf.Tensor) => tf.Tensor, dy?: tf.Tensor) {
 		const used = weights.map((_, i) => i).filter(i => this.isUsed(i));
 		const withInput = this.split.kind !== 'head';
 		const xs = [...(withInput ? [input] : []), ...used.map(i => weights[i]!)];
-		const grads = tf.grads((...args: tf.Tensor[]) => {
+		const {value, grads} = tf.valueAndGrads((...args: tf.Tensor[]) => {
 			const w = weights.slice();
 			used.forEach((i, k) => { w[i] = args[k + (withInput ? 1 : 0)]!; });
 			return f(w, withInput ? args[0]! : input);
 		})(xs, dy);
 		const weightGrads: Array<tf.Tensor | null> = weights.map(() => null);
 		used.forEach((i, k) => { weightGrads[i] = grads[k + (withInput ? 1 : 0)]!; });
-		return {inputGrad: withInput ? grads[0]! : null, weightGrads};
+		return {value, inputGrad: withInput ? grads[0]! : null, weightGrads};
 	}
 
 	/** Rope tables and causal mask per sequence length, kept across calls. */

@@ -60,15 +60,18 @@ export function stageParity(python: string, cfg: LlamaConfig, split: StageSplit,
 		const params = stage.params.map((p, i) => ({name: p.name, shape: p.shape, file: `w${i}.f32`}));
 		weights.forEach((w, i) => writeF32(join(dir, params[i]!.file), w.dataSync() as Float32Array));
 		const {input, ids} = writeInputs(dir, stage, o);
-		const out = stage.forward(weights, input);
 		let grads, loss: number | null = null;
 		if (split.kind === 'tail') {
 			({loss, ...grads} = stage.lossBackward(weights, input, ids, {padTokenId: o.padTokenId}));
 		} else {
-			const dy = tf.randomNormal(out.shape, 0, 1, 'float32', o.seed + 13);
+			const dy = tf.randomNormal([o.batch, o.seq, stage.cfg.bottleneck_dim], 0, 1, 'float32', o.seed + 13);
 			writeF32(join(dir, 'dy.f32'), dy.dataSync() as Float32Array);
 			grads = stage.backward(weights, input, dy);
 		}
+		// The output of the gradient pass itself; a separate forward is checked against it below.
+		const out = grads.output;
+		const again = maxRelErr(stage.forward(weights, input).dataSync(), out.dataSync());
+		if (again > 1e-6) throw new Error(`forward and the gradient pass disagree (${again})`);
 		const manifest = {cfg, split, batch: o.batch, seq: o.seq, params, pad_token_id: o.padTokenId ?? null, threads: 2};
 		writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
 		runRef(python, ['run', dir]);
