@@ -4,9 +4,10 @@ import assert from 'node:assert/strict';
 import {after, before, test} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {initBackend} from '../../source/training/backend.js';
-import {getPublicModel, publicModels} from '../../source/training/llama3/config.js';
+import {effectiveRopeBase, getPublicModel, publicModels, splitsFromModelSplits} from '../../source/training/llama3/config.js';
 import {IOTA_INNER, InnerOptimizer, stageBeta1} from '../../source/training/llama3/inner-optimizer.js';
 import {countParams, stageParams} from '../../source/training/llama3/params.js';
+import {inverseFrequencies} from '../../source/training/llama3/rope.js';
 import {findTorchPython, runRef, torchSkip} from './torch_ref/bridge.js';
 import {optimizerParity} from './torch_ref/optim-parity.js';
 import {type ParityRow, stageParity} from './torch_ref/parity.js';
@@ -103,4 +104,22 @@ test('stage beta1 and IOTA settings; a parameter without gradient keeps its valu
 	assert.equal(opt.state(0)!.step, 1);
 	assert.ok(next[0]!.dataSync()[0]! < 1);
 	opt.dispose();
+});
+
+test('configs: splits from MODEL_SPLITS, rope theta rescale, and the Llama-3 frequency bands the tests exercise', () => {
+	assert.deepEqual(splitsFromModelSplits([[-1, 3], [3, 5], [5, -1]], 6),
+		[{kind: 'head', start: 0, end: 3}, {kind: 'body', start: 3, end: 5}, {kind: 'tail', start: 5, end: 6}]);
+	assert.throws(() => splitsFromModelSplits([[-1, 3], [3, 3], [3, -1]], 6), /invalid body split/);
+	assert.throws(() => splitsFromModelSplits([[-1, -1]], 6), /head and a tail/);
+	assert.equal(effectiveRopeBase(getPublicModel('100M').cfg), 31_250); // 500,000 * 8192 / 131,072
+	assert.equal(effectiveRopeBase(getPublicModel('45B').cfg), 500_000);
+	assert.equal(getPublicModel('100B').cfg.rope_freq, null);
+	assert.equal(getPublicModel('45B').splits.length, 17);
+	assert.equal(getPublicModel('100B').splits.length, 23);
+	// tiny (head dim 16): kept (high), smoothed (medium) and divided-by-32 (low) frequencies all occur.
+	const tiny = getPublicModel('tiny').cfg;
+	const scaled = inverseFrequencies(tiny);
+	const plain = inverseFrequencies({...tiny, rope_freq: null});
+	const ratios = Array.from(scaled, (x, i) => plain[i]! / x);
+	assert.ok(ratios.some(r => r === 1) && ratios.some(r => Math.abs(r - 32) < 1e-4) && ratios.some(r => r > 1.01 && r < 31.9), ratios.join(' '));
 });

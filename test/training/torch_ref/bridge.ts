@@ -5,9 +5,10 @@ import {fileURLToPath} from 'node:url';
 
 export const REF_SCRIPT = fileURLToPath(new URL('./iota_stages.py', import.meta.url));
 
-/** The first python with torch: $IOTA_TORCH_PYTHON, Debian's /usr/bin/python3, then python3 on PATH. */
+/** A python with torch: $IOTA_TORCH_PYTHON only when set, else Debian's /usr/bin/python3, then python3 on PATH. */
 export function findTorchPython(): string | undefined {
-	const candidates = [process.env.IOTA_TORCH_PYTHON, '/usr/bin/python3', 'python3'].filter((p): p is string => !!p);
+	const forced = process.env.IOTA_TORCH_PYTHON;
+	const candidates = forced ? [forced] : ['/usr/bin/python3', 'python3'];
 	return candidates.find(p => (p.includes('/') ? existsSync(p) : true)
 		&& spawnSync(p, ['-c', 'import torch, numpy'], {stdio: 'ignore', timeout: 60_000}).status === 0);
 }
