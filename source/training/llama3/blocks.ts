@@ -1,0 +1,69 @@
+// IOTA's transformer blocks on [b*t, channels] activations: GQA attention with RoPE, SwiGLU feed-forward,
+// the bottleneck block (fc4) and the bottleneck decoder with its partial residuals.
+import * as tf from '@tensorflow/tfjs';
+import {bmm, constant, rmsNorm, rope, silu} from '../ops.js';
+import type {LlamaConfig} from './config.js';
+import {linear} from './linear.js';
+import type {BlockLayout} from './params.js';
+
+export const NORM_EPS = 1e-5;
+
+/** Per-call shapes and tables: batch, sequence, rope cos/sin [t, hd/2] and the additive causal mask [t, t]. */
+export type BlockContext = {cfg: LlamaConfig; b: number; t: number; cos: tf.Tensor2D; sin: tf.Tensor2D; mask: tf.Tensor2D};
+/** Looks a weight up by its name inside the block (e.g. 'att.W_key.weight'). */
+export type BlockWeights = (name: string) => tf.Tensor;
+
+/** [b*t, n*hd] -> [b, n, t, hd]. */
+function splitHeads(y: tf.Tensor, ctx: BlockContext, n: number): tf.Tensor4D {
+	const hd = ctx.cfg.emb_dim / ctx.cfg.n_heads;
+	return tf.transpose(tf.reshape(y, [ctx.b, ctx.t, n, hd]), [0, 2, 1, 3]) as tf.Tensor4D;
+}
+
+/** repeat_interleave over heads: kv group g serves query heads g*rep .. g*rep+rep-1. */
+function repeatKv(y: tf.Tensor4D, ctx: BlockContext): tf.Tensor4D {
+	const {n_heads: h, n_kv_groups: kv} = ctx.cfg;
+	if (h === kv) return y;
+	const [b, , t, hd] = y.shape;
+	return tf.reshape(tf.tile(tf.reshape(y, [b * kv, 1, t * hd]), [1, h / kv, 1]), [b, h, t, hd]) as tf.Tensor4D;
+}
+
+export function attention(x: tf.Tensor2D, w: BlockWeights, ctx: BlockContext): tf.Tensor2D {
+	const {n_heads: h, n_kv_groups: kv, emb_dim: e} = ctx.cfg;
+	const {b, t} = ctx;
+	const hd = e / h;
+	const q = rope(splitHeads(linear(x, w('att.W_query.weight')), ctx, h), ctx.cos, ctx.sin);
+	const k = repeatKv(rope(splitHeads(linear(x, w('att.W_key.weight')), ctx, kv), ctx.cos, ctx.sin), ctx);
+	const v = repeatKv(splitHeads(linear(x, w('att.W_value.weight')), ctx, kv), ctx);
+	const kT = tf.transpose(tf.reshape(k, [b * h, t, hd]), [0, 2, 1]);
+	const scores = tf.add(tf.mul(bmm(tf.reshape(q, [b * h, t, hd]), kT), constant(1 / Math.sqrt(hd))), ctx.mask);
+	const o = bmm(tf.softmax(scores), tf.reshape(v, [b * h, t, hd]));
+	const merged = tf.reshape(tf.transpose(tf.reshape(o, [b, h, t, hd]), [0, 2, 1, 3]), [b * t, e]);
+	return linear(merged, w('att.out_proj.weight'));
+}
+
+/** fc3(silu(fc1 x) * fc2 x): [b*t, emb]. */
+function swiglu(x: tf.Tensor2D, w: BlockWeights): tf.Tensor2D {
+	return linear(tf.mul(silu(linear(x, w('ff.fc1.weight'))), linear(x, w('ff.fc2.weight'))), w('ff.fc3.weight'));
+}
+
+/** Adds the residual to the first columns of y only (a bottleneck_dim residual onto emb_dim channels). */
+function addToFirstColumns(y: tf.Tensor2D, residual: tf.Tensor2D): tf.Tensor2D {
+	const [n, width] = y.shape;
+	const r = residual.shape[1];
+	if (r === width) return tf.add(y, residual) as tf.Tensor2D;
+	return tf.concat([tf.add(tf.slice(y, [0, 0], [n, r]), residual), tf.slice(y, [0, r], [n, width - r])], 1) as tf.Tensor2D;
+}
+
+/**
+ * One block. The input has bottleneck_dim channels exactly when `layout.decoderUsed`: it is decoded
+ * (Linear + ReLU) to emb_dim and the attention residual adds the raw input to the first channels only.
+ * A bottleneck block returns fc4(silu(ff)) + the first bottleneck_dim channels: [b*t, bottleneck_dim].
+ */
+export function block(x: tf.Tensor2D, w: BlockWeights, layout: BlockLayout, ctx: BlockContext): tf.Tensor2D {
+	const decoded = layout.decoderUsed ? tf.relu(linear(x, w('bottleneck_decoder.bottleneck_decoder.0.weight'))) as tf.Tensor2D : x;
+	const h = addToFirstColumns(attention(rmsNorm(decoded, w('norm1.weight'), NORM_EPS), w, ctx), x);
+	const ff = swiglu(rmsNorm(h, w('norm2.weight'), NORM_EPS), w);
+	if (!layout.bottleneck) return tf.add(h, ff) as tf.Tensor2D;
+	const bd = ctx.cfg.bottleneck_dim;
+	return tf.add(linear(silu(ff), w('ff.fc4.weight')), tf.slice(h, [0, 0], [h.shape[0], bd])) as tf.Tensor2D;
+}

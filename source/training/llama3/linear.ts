@@ -1,0 +1,41 @@
+// PyTorch's nn.Linear without bias on a [n, in] input with the weight stored [out, in], with a hand-written
+// gradient, and nn.Embedding's lookup with a scatter-add gradient.
+import * as tf from '@tensorflow/tfjs';
+
+const T = (x: tf.Tensor) => tf.transpose(x) as tf.Tensor2D;
+
+/**
+ * Whether to use matMul's transpose flags. On the plain JS cpu backend transposing a 128,256 x 512 output
+ * head costs more than the product; on wasm transposed products are far slower (see ../ops.ts), so there the
+ * weight is transposed explicitly.
+ */
+const flags = () => tf.getBackend() === 'cpu';
+
+/** y = x W^T; dx = dy W, dW = dy^T x (already [out, in]). */
+export const linear = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
+	save([x, w]);
+	const x2 = x as tf.Tensor2D, w2 = w as tf.Tensor2D;
+	return {
+		value: flags() ? tf.matMul(x2, w2, false, true) : tf.matMul(x2, T(w2)),
+		gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => [
+			tf.matMul(dy as tf.Tensor2D, ws as tf.Tensor2D),
+			flags() ? tf.matMul(dy as tf.Tensor2D, xs as tf.Tensor2D, true, false) : tf.matMul(T(dy), xs as tf.Tensor2D),
+		],
+	};
+}) as any) as (x: tf.Tensor, w: tf.Tensor) => tf.Tensor2D;
+
+/**
+ * Rows of table [V, E] for ids [n]. The gradient scatter-adds dy's rows (repeated ids sum): linear in V*E,
+ * where the cpu backend's UnsortedSegmentSum takes minutes for a 128,256-row table.
+ */
+export function embedding(table: tf.Tensor, ids: tf.Tensor1D): tf.Tensor2D {
+	const f = tf.customGrad(((t: tf.Tensor, save: tf.GradSaveFunc) => {
+		const where = tf.reshape(ids, [ids.shape[0], 1]);
+		save([where]);
+		return {
+			value: tf.gather(t, ids),
+			gradFunc: (dy: tf.Tensor, [w]: tf.Tensor[]) => tf.scatterND(w!, dy, t.shape),
+		};
+	}) as any);
+	return f(table) as tf.Tensor2D;
+}

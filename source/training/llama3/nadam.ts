@@ -1,0 +1,42 @@
+// PyTorch's NAdam (torch >= 2.1, single-tensor path) with decoupled weight decay, on TF.js tensors.
+import * as tf from '@tensorflow/tfjs';
+
+export type AdamOptions = {lr: number; beta1: number; beta2: number; eps: number; weightDecay: number};
+export type NAdamOptions = AdamOptions & {momentumDecay: number};
+
+/** Per-parameter state, as torch keeps it: step count, mu_product (an fp32 scalar), first and second moments. */
+export type NAdamState = {step: number; muProduct: number; expAvg: tf.Tensor; expAvgSq: tf.Tensor};
+
+const s = (x: number) => tf.scalar(x);
+
+/** mu_t = beta1 (1 - 0.5 * 0.96^(t * momentum_decay)). */
+export const nadamMu = (o: NAdamOptions, step: number) => o.beta1 * (1 - 0.5 * 0.96 ** (step * o.momentumDecay));
+
+/**
+ * One step of one parameter; returns the new parameter and updates `st` (its moments are replaced, the old
+ * ones disposed). Order as torch: decay the weight, update moments, then
+ * p -= lr (1 - mu) / (1 - prod mu) * g / d + lr mu_next / (1 - prod mu * mu_next) * m / d, d = sqrt(v / bc2) + eps.
+ */
+export function nadamStep(param: tf.Tensor, grad: tf.Tensor, st: NAdamState, o: NAdamOptions): tf.Tensor {
+	st.step += 1;
+	const mu = nadamMu(o, st.step);
+	const muNext = nadamMu(o, st.step + 1);
+	st.muProduct = Math.fround(st.muProduct * Math.fround(mu)); // torch keeps it as an fp32 tensor
+	const [p, m, v] = tf.tidy(() => {
+		const decayed = o.weightDecay !== 0 ? tf.mul(param, s(1 - o.lr * o.weightDecay)) : param;
+		const m = tf.add(st.expAvg, tf.mul(tf.sub(grad, st.expAvg), s(1 - o.beta1))); // lerp
+		const v = tf.add(tf.mul(st.expAvgSq, s(o.beta2)), tf.mul(tf.square(grad), s(1 - o.beta2)));
+		const denom = tf.add(tf.sqrt(tf.div(v, s(1 - o.beta2 ** st.step))), s(o.eps));
+		const gradPart = tf.mul(tf.div(grad, denom), s(o.lr * (1 - mu) / (1 - st.muProduct)));
+		const momentumPart = tf.mul(tf.div(m, denom), s(o.lr * muNext / (1 - st.muProduct * muNext)));
+		return [tf.sub(tf.sub(decayed, gradPart), momentumPart), m, v];
+	});
+	st.expAvg.dispose();
+	st.expAvgSq.dispose();
+	st.expAvg = m!;
+	st.expAvgSq = v!;
+	return p!;
+}
+
+export const newNAdamState = (param: tf.Tensor): NAdamState =>
+	({step: 0, muProduct: 1, expAvg: tf.zerosLike(param), expAvgSq: tf.zerosLike(param)});
