@@ -28,7 +28,7 @@ started=$(date +%s)
 t send-keys -t "$session" Enter; wait_for 'Batches toward merge'
 wait_for 'backward passes before merge' 300; shot 'dashboard 120x40' 20
 if [ "${WAIT_INCENTIVE:-0}" = 1 ]; then
-	wait_for 'incentive 0\.0*[1-9]' 1800
+	wait_for 'incentive [0-9.]*[1-9]' 1800
 	shot "incentive non-zero after $(( $(date +%s) - started )) s of mining" 0
 	HOME=$home node dist/cli.js status --network devnet --json | grep -o '"incentive":[^,]*' | head -1 | sed 's/^/---- status --json: /' >> "$out"
 fi
