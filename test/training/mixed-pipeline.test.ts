@@ -14,7 +14,7 @@ import {getPublicModel} from '../../source/training/llama3/config.js';
 import {InnerOptimizer} from '../../source/training/llama3/inner-optimizer.js';
 import {LlamaStage} from '../../source/training/llama3/stages.js';
 import {isTensor, loadTorch, saveTorch, type TorchValue} from '../../source/training/torch/index.js';
-import {fromTorchTensor, stateDict, toTorchTensor, type WireDtype} from '../../source/training/torch-tensors.js';
+import {fromTorchTensor, stateDict, toTorchTensor, weightsFromStateDict, type WireDtype} from '../../source/training/torch-tensors.js';
 import {findTorchPython, torchSkip} from './torch_ref/bridge.js';
 import {randomIds} from './torch_ref/parity.js';
 import {StageWorker} from './torch_ref/stage-worker.js';
@@ -93,9 +93,7 @@ async function mixedRun(prefix: string, worker: StageWorker, wire: WireDtype, id
 }
 
 async function weightsOf(stage: LlamaStage, key: string): Promise<tf.Tensor[]> {
-	const sd = await getTorch(key);
-	assert.ok(sd instanceof Map);
-	return stage.params.map(p => fromTorchTensor(sd.get(p.name) ?? null, p.name));
+	return weightsFromStateDict(stage.params.map(p => p.name), stage.params.map(p => p.shape), await getTorch(key));
 }
 
 /** Replaces weights with the optimizer's result, disposing the old ones it did not return. */
@@ -173,4 +171,16 @@ test('tiny, bf16 on the wire (as IOTA sends activations): equals all-PyTorch rou
 	} finally {
 		await worker.stop();
 	}
+});
+
+test('state_dict and wire tensors round-trip through torch.save bytes; bf16 rounds to nearest even (no PyTorch needed)', () => {
+	const a = tf.tensor([1, 1 + 2 ** -8, 1 + 3 * 2 ** -8, -2.5e-3], [2, 2]);
+	const bf = fromTorchTensor(loadTorch(saveTorch(toTorchTensor(a, 'bfloat16'))));
+	assert.deepEqual(Array.from(bf.dataSync()), [1, 1, 1 + 4 * 2 ** -8, -0.00250244140625]); // as torch's .bfloat16().float()
+	const names = ['x.weight', 'y.weight'];
+	const back = weightsFromStateDict(names, [[2, 2], [4]], loadTorch(saveTorch(stateDict(names, [a, tf.reshape(a, [4])]))));
+	assert.deepEqual(Array.from(back[1]!.dataSync()), Array.from(a.dataSync()));
+	assert.throws(() => weightsFromStateDict(names, [[2, 2], [2, 2]], stateDict(names, [a, tf.reshape(a, [4])])), /shape \[4\] instead of \[2,2\]/);
+	assert.throws(() => weightsFromStateDict(['x.weight', 'z.weight'], [[2, 2], [4]], stateDict(names, [a, a])), /state_dict\[z.weight\]: expected a tensor/);
+	tf.dispose([a, bf, ...back]);
 });
