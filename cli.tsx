@@ -9,6 +9,7 @@ import {addChainCommands} from './source/cli/chain.js';
 import {addDevnetCommand} from './source/cli/devnet.js';
 import {addTrainCommand} from './source/cli/train.js';
 import {addMineCommand} from './source/cli/mine.js';
+import {addModelCommands} from './source/cli/model.js';
 import {UserError, errorMessage} from './source/errors.js';
 import {packageVersion} from './source/paths.js';
 import {netuidOption} from './source/cli/options.js';
@@ -32,6 +33,7 @@ addChainCommands(program);
 addDevnetCommand(program);
 addTrainCommand(program);
 addMineCommand(program);
+addModelCommands(program);
 
 try {
 	await program.parseAsync(process.argv);

@@ -6,6 +6,11 @@ Commands (all exchange raw little-endian float32 / int32 files and JSON):
                   stdout: [[[name, shape], ...], ...] built on the meta device (nothing allocated)
   run DIR         DIR/manifest.json names the stage, weights, input, output grad; writes results into DIR
   optim DIR       DIR/manifest.json names params, grads per step and optimizer settings; writes new params
+  statedict FILE  stdin: {"cfg", "split"}; stdout: {"module": [[name, shape]], "file": [[name, shape, dtype]]}
+                  for the stage module (meta device) and the state_dict FILE (torch.load weights_only=True)
+  ptprep DIR      DIR/manifest.json {cfg, split, batch, seq, seed, input_dtype}: loads DIR/export.pt strictly,
+                  moves the norm gains off 1, writes weights.pt, input.pt and grad.pt with torch.save
+  ptcheck DIR     runs the stage on those files in fp32 and compares with DIR/out.pt (iota-tui model run --grad)
 
 Runs on torch 1.13 (Debian) and newer: RMSNorm and causal attention are spelled out because 1.13 has
 neither nn.RMSNorm nor scaled_dot_product_attention.
@@ -329,7 +334,74 @@ def check_reference_against_legacy_torch(make, grads, o):
     return {"legacy_check_max_rel": err}
 
 
+def cmd_statedict(path):
+    item = json.load(sys.stdin)
+    stage = Stage(item["cfg"], item["split"], device="meta")
+    stage.populate()
+    sd = torch.load(path, weights_only=True)
+    json.dump({"type": type(sd).__name__,
+               "module": [[n, list(p.shape)] for n, p in stage.named_parameters()],
+               "file": [[n, list(t.shape), str(t.dtype)] for n, t in sd.items()]}, sys.stdout)
+
+
+def pt_stage(d):
+    m = json.load(open(os.path.join(d, "manifest.json")))
+    torch.set_num_threads(1)
+    stage = Stage(m["cfg"], m["split"])
+    stage.populate()
+    return m, stage
+
+
+def cmd_ptprep(d):
+    m, stage = pt_stage(d)
+    stage.load_state_dict(torch.load(os.path.join(d, "export.pt"), weights_only=True), strict=True)
+    g = torch.Generator().manual_seed(m["seed"])
+    with torch.no_grad():
+        for name, p in stage.named_parameters():
+            if "norm" in name:
+                p.add_(torch.randn(p.shape, generator=g) * 0.2)
+    torch.save(stage.state_dict(), os.path.join(d, "weights.pt"))
+    b, s, cfg = m["batch"], m["seq"], m["cfg"]
+    if stage.kind == "head":
+        x = torch.randint(0, cfg["vocab_size"], (b, s), generator=g, dtype=torch.int64)
+    else:
+        x = torch.randn(b, s, cfg["bottleneck_dim"], generator=g).to(getattr(torch, m.get("input_dtype", "float32")))
+    torch.save(x, os.path.join(d, "input.pt"))
+    width = cfg["vocab_size"] if stage.kind == "tail" else cfg["bottleneck_dim"]
+    torch.save(torch.randn(b, s, width, generator=g), os.path.join(d, "grad.pt"))
+
+
+def rel(a, b):
+    return ((a.float() - b.float()).abs().max() / b.float().abs().max().clamp_min(1e-30)).item()
+
+
+def cmd_ptcheck(d):
+    _, stage = pt_stage(d)
+    stage.load_state_dict(torch.load(os.path.join(d, "weights.pt"), weights_only=True), strict=True)
+    x = torch.load(os.path.join(d, "input.pt"), weights_only=True)
+    if stage.kind != "head":
+        x = x.float().requires_grad_(True)
+    out = stage(x)
+    out.backward(torch.load(os.path.join(d, "grad.pt"), weights_only=True))
+    got = torch.load(os.path.join(d, "out.pt"), weights_only=True)
+    grads = got["param_grads"]
+    none_match = list(grads.keys()) == [n for n, _ in stage.named_parameters()] and all(
+        (grads[n] is None) == (p.grad is None) for n, p in stage.named_parameters())
+    json.dump({
+        "output": rel(got["output"], out.detach()),
+        "output_shape_match": list(got["output"].shape) == list(out.shape),
+        "input_grad": None if stage.kind == "head" else rel(got["input_grad"], x.grad),
+        "input_grad_is_none": got["input_grad"] is None,
+        "param_grad": max(rel(grads[n], p.grad) for n, p in stage.named_parameters() if p.grad is not None),
+        "none_match": none_match,
+        "dtypes": sorted({str(t.dtype) for t in [got["output"], *[g for g in grads.values() if g is not None]]}),
+    }, sys.stdout)
+
+
 if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] in ("statedict", "ptprep", "ptcheck"):
+        {"statedict": cmd_statedict, "ptprep": cmd_ptprep, "ptcheck": cmd_ptcheck}[sys.argv[1]](sys.argv[2])
+        sys.exit(0)
     if sys.argv[1] == "shapes":
         cmd_shapes()
     elif sys.argv[1] == "run":
