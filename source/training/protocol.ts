@@ -6,7 +6,10 @@ import type {TensorData} from './tensor-data.js';
 
 export type VectorFormat = 'f32' | 'bf16';
 
-export type InitOptions = {config: ModelConfig; stages: number[]; seed?: number; backend?: BackendChoice; adamw?: Partial<AdamWOptions>; clipNorm?: number};
+/** `llama3`: one IOTA Llama-3 stage with NAdam (the miner); `legacy` (default): the old model, also whole (the train command). */
+export type Engine = 'legacy' | 'llama3';
+
+export type InitOptions = {config: ModelConfig; stages: number[]; seed?: number; backend?: BackendChoice; adamw?: Partial<AdamWOptions>; clipNorm?: number; engine?: Engine};
 
 export type Request =
 	| {op: 'init'; options: InitOptions}

@@ -4,11 +4,12 @@ import {UserError, errorMessage} from '../errors.js';
 import {initBackend} from './backend.js';
 import {bytesToBf16, bf16ToBytes, fromBf16, toBf16} from './bf16.js';
 import type {Envelope, Reply, VectorFormat} from './protocol.js';
+import {LlamaTrainer} from './llama-trainer.js';
 import {Trainer} from './trainer.js';
 
 if (!parentPort) throw new Error('worker.ts must run as a worker thread');
 const port = parentPort;
-let trainer: Trainer | undefined;
+let trainer: Trainer | LlamaTrainer | undefined;
 
 const need = () => {
 	if (!trainer) throw new UserError('trainer not initialised');
@@ -28,7 +29,7 @@ async function handle(m: Envelope): Promise<unknown> {
 		case 'init': {
 			const backend = await initBackend(m.options.backend ?? 'auto');
 			trainer?.dispose();
-			trainer = new Trainer(m.options);
+			trainer = m.options.engine === 'llama3' ? new LlamaTrainer(m.options) : new Trainer(m.options);
 			return {backend, numParams: trainer.numParams, clipNorm: trainer.clipNorm};
 		}
 		case 'forward': return need().forward(m.key, m.input, m.ids);

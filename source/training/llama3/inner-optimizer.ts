@@ -40,6 +40,13 @@ export class InnerOptimizer {
 
 	state(i: number): Readonly<NAdamState | AdamWState> | null { return this.states[i] ?? null; }
 
+	/** Replaces parameter i's state (an imported one); the old moments are disposed. */
+	setState(i: number, st: NAdamState | AdamWState | null): void {
+		const old = this.states[i];
+		if (old) { old.expAvg.dispose(); old.expAvgSq.dispose(); }
+		this.states[i] = st;
+	}
+
 	dispose(): void {
 		for (const st of this.states) if (st) { st.expAvg.dispose(); st.expAvgSq.dispose(); }
 		this.states.fill(null);
