@@ -1,7 +1,7 @@
 // The hostile replies the miner fuzzer serves: each case swaps one orchestrator route or store
 // behaviour for a hostile one and says which request shows the miner met it.
 import {randomUUID} from 'node:crypto';
-import {encodeActivation} from '../source/training/activations.js';
+import {saveTorch, tensor} from '../source/training/torch/index.js';
 import type {Fakes, Reply, Route} from './miner-fakes.js';
 
 export type Case = {
@@ -75,12 +75,10 @@ const parts = (f: Fakes, n: number) => Array.from({length: n}, (_, i) => ({url: 
 const HUGE = 600 * 1024 * 1024;
 const storm = (status: number, headers?: Record<string, string>): Reply => ({status, json: {detail: `storm ${status}`}, headers});
 const html: Reply = {body: '<!doctype html><html><body>Bad gateway</body></html>', headers: {'content-type': 'text/html'}};
-const nanActivation = () => encodeActivation({dtype: 'float32', shape: [2, 16, 8], data: new Float32Array(256).fill(0.5).buffer}, 'float32').map((b, i) => (i >= 24 && i < 28 ? [0, 0, 0xc0, 0x7f][i - 24]! : b));
-const absurdShape = () => {
-	const b = encodeActivation({dtype: 'float32', shape: [2, 16, 8], data: new Float32Array(256).buffer}, 'bfloat16');
-	new DataView(b.buffer).setUint32(8, 0xffffffff, true);
-	return b;
-};
+// Activations travel as torch.save bf16 tensors: hostile ones carry NaN, another dtype, another width.
+const nanActivation = () => saveTorch(tensor('bfloat16', [2, 16, 8], new Uint16Array(256).fill(0x3f00).map((v, i) => (i === 5 ? 0x7fc0 : v))));
+const float32Activation = () => saveTorch(tensor('float32', [2, 16, 8], new Float32Array(256).fill(0.5)));
+const wideActivation = () => saveTorch(tensor('bfloat16', [2, 16, 4096], new Uint16Array(2 * 16 * 4096)));
 
 const orchestrator: [string, Omit<Case, 'name' | 'row'>][] = [
 	['register: not JSON', reply('POST /orchestrator/register_miner', {body: '{"hotkey": '}, 1, true)],
@@ -149,7 +147,9 @@ const store: [string, Omit<Case, 'name' | 'row'>][] = [
 	['GET: 500 storm', storeGet(storm(500))],
 	['GET: 403', storeGet({status: 403, body: '<Error>AccessDenied</Error>'})],
 	['GET: HTML instead of a tensor', storeGet(html)],
-	['GET: tensor with a 2^32 dimension', storeGet(() => ({body: absurdShape()}))],
+	['GET: float32 tensor instead of bfloat16', storeGet(() => ({body: float32Activation()}))],
+	['GET: tensor 4096 wide instead of the bottleneck', storeGet(() => ({body: wideActivation()}))],
+	['GET: a torch.save dict, not a tensor', storeGet(() => ({body: saveTorch(new Map([['x', tensor('bfloat16', [1], new Uint16Array(1))]]))}))],
 	['GET: tensor with NaN', storeGet(() => ({body: nanActivation()}))],
 	['GET: connection reset', storeGet({reset: true})],
 	['GET: 206 partial when the whole was asked', storeGet({status: 206, body: 'IOTA'})],

@@ -4,7 +4,7 @@ import {createServer, type IncomingMessage, type Server, type ServerResponse} fr
 import type {AddressInfo} from 'node:net';
 import {randomUUID} from 'node:crypto';
 import {defaultSettings} from '../source/orchestrator/settings.js';
-import {encodeActivation} from '../source/training/activations.js';
+import {encodeWire} from '../source/training/wire.js';
 
 /** What a route answers: JSON, raw bytes, or a hostile behaviour. */
 export type Reply = {
@@ -28,8 +28,8 @@ export type Route = (req: Req) => Reply | undefined;
 export type Fakes = Awaited<ReturnType<typeof startFakes>>;
 
 /** The tiny model's stage input: [batch 2, seq 16, bottleneck 8], zeros. */
-export const stageInput = () => encodeActivation({dtype: 'float32', shape: [2, 16, 8], data: new Float32Array(2 * 16 * 8).buffer}, 'bfloat16');
-export const tokenIds = () => encodeActivation({dtype: 'int32', shape: [2, 16], data: new Int32Array(2 * 16).fill(65).buffer}, 'int32');
+export const stageInput = () => encodeWire({dtype: 'float32', shape: [2, 16, 8], data: new Float32Array(2 * 16 * 8).buffer});
+export const tokenIds = () => encodeWire({dtype: 'int32', shape: [2, 16], data: new Int32Array(2 * 16).fill(65).buffer});
 
 async function listen(host: string, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{server: Server; url: string}> {
 	const server = createServer(handler);

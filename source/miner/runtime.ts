@@ -17,12 +17,12 @@ import type {ActivationResponse, MergingPhase, Partition} from '../orchestrator/
 import type {OrchestratorSettings} from '../orchestrator/settings.js';
 import {download, putPresigned, uploadObject, type TransferOptions} from '../orchestrator/transfer.js';
 import {UploadQueue, type QueuedJob} from '../storage/upload-queue.js';
-import {decodeActivation, encodeActivation} from '../training/activations.js';
 import type {BackendChoice} from '../training/backend-names.js';
 import {bf16ToBytes, bytesToBf16, getSection, mergeSection, parseMetadata, vectorMetadata, applySection, type Section} from '../training/bf16.js';
 import {TrainerClient} from '../training/client.js';
 import {getConfig, type ModelConfig} from '../training/config.js';
 import type {TensorData} from '../training/tensor-data.js';
+import {decodeWire, encodeWire, type WireExpect} from '../training/wire.js';
 import {MAX_METADATA_BYTES, dropPause, isUuid, maxActivationBytes, maxVectorBytes, within} from './guards.js';
 import type {Direction, MinerStore, UploadKind} from './types.js';
 
@@ -190,6 +190,8 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 	}
 
 	async function enqueue(key: string, kind: UploadKind, body: Uint8Array, meta?: Record<string, unknown>, after?: string): Promise<string> {
+		// Work that finishes after stop() (a slow worker call outlives the loop's 2 s) is not queued: the drain is over.
+		checkStop();
 		const q = queue!;
 		if (q.full) dispatch({type: 'waiting', what: `upload queue full (${q.snapshot().filter(i => i.state !== 'failed').length} pending)`, queueFull: true});
 		const id = await within(q.enqueue({key, kind, body, meta, after}), 30 * 60_000, 'a free slot in the upload queue', stopSignal, () => new Stopped());
@@ -202,9 +204,10 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 	};
 	async function enqueueActivation(uid: string, direction: Direction, body: Uint8Array, after?: string): Promise<string> {
 		const key = activationKey(uid, direction);
+		const id = await enqueue(key, 'activation', body, {activationUid: uid, direction, layer}, after);
 		stats.activationsUploaded++;
 		dropped = 0;
-		return enqueue(key, 'activation', body, {activationUid: uid, direction, layer}, after);
+		return id;
 	}
 	/** Waits for queued uploads, at most `ms`, and not past stop(). */
 	const uploaded = (ids: string[], ms: number, what: string) => within(Promise.all(ids.map(id => queue!.whenDone(id))), ms, what, stopSignal, () => new Stopped());
@@ -243,7 +246,7 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 	// ---- the training worker
 	async function startTrainer(): Promise<void> {
 		waiting(`the training worker (stage ${layer}, backend ${opts.backend ?? 'auto'})`);
-		trainer = await TrainerClient.start({config, stages: [layer], seed: opts.seed ?? 42, backend: opts.backend ?? 'auto'});
+		trainer = await TrainerClient.start({config, stages: [layer], seed: opts.seed ?? 42, backend: opts.backend ?? 'auto', engine: 'llama3'});
 		const b = trainer.info!.backend;
 		dispatch({type: 'backend', name: b.name, detail: `${b.detail}; ${config.name} stage ${layer}, ${trainer.info!.numParams.toLocaleString('en-US')} params`});
 		trainer.onCrash(error => {
@@ -286,21 +289,26 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 		const uid = randomUUID();
 		const ids = b.next(batchSize);
 		const idsTensor: TensorData = {dtype: 'int32', shape: [batchSize, seqLen], data: ids.slice().buffer as ArrayBuffer};
-		const initialBody = encodeActivation(idsTensor, 'int32');
+		const initialBody = encodeWire(idsTensor);
 		waiting(null);
 		const t0 = now();
 		const r = await trainer!.forward(uid, idsTensor);
 		saved.add(uid);
 		dispatch({type: 'batch', direction: 'forward', activationUid: uid, tokens: batchSize * seqLen, ms: now() - t0, at: now()});
 		const initialId = await enqueueActivation(uid, 'initial', initialBody);
-		await enqueueActivation(uid, 'forward', encodeActivation(r.output!, 'bfloat16'), initialId);
+		await enqueueActivation(uid, 'forward', encodeWire(r.output!), initialId);
 	}
+
+	// Activations, gradients and token ids travel as torch.save tensors (bf16 / int64), size-capped.
+	const idsExpect: WireExpect = {kind: 'ids', shape: [null, null], what: 'token ids'};
+	const actExpect = (what: string): WireExpect => ({kind: 'activation', shape: [null, null, config.bottleneckDim], what});
+	const fetchTensor = async (path: string, expect: WireExpect) => decodeWire(await download(path, undefined, xfer(maxActivationBytes(config))), expect);
 
 	async function forward(a: ActivationResponse): Promise<void> {
 		const uid = a.activation_uid!;
 		const last = layer === settings!.layers - 1;
 		waiting(`download of activation ${uid.slice(0, 8)}`);
-		const input = decodeActivation(await download(a.activation_path!, undefined, xfer(maxActivationBytes(config))));
+		const input = await fetchTensor(a.activation_path!, actExpect(`activation ${uid.slice(0, 8)}`));
 		const tokens = input.shape[0]! * input.shape[1]!;
 		if (!last) {
 			waiting(null);
@@ -308,14 +316,14 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 			const r = await trainer!.forward(uid, input);
 			saved.add(uid);
 			dispatch({type: 'batch', direction: 'forward', activationUid: uid, tokens, ms: now() - t0, at: now()});
-			await enqueueActivation(uid, 'forward', encodeActivation(r.output!, 'bfloat16'));
+			await enqueueActivation(uid, 'forward', encodeWire(r.output!));
 			return;
 		}
 		if (!a.initial_activation_path) {
 			log('warn', `activation ${uid.slice(0, 8)} came without its token ids (initial activation): skipped`);
 			return;
 		}
-		const ids = decodeActivation(await download(a.initial_activation_path, undefined, xfer(maxActivationBytes(config))));
+		const ids = await fetchTensor(a.initial_activation_path, idsExpect);
 		waiting(null);
 		let t0 = now();
 		await trainer!.forward(uid, input, {dtype: 'int32', shape: ids.shape, data: ids.data});
@@ -323,7 +331,7 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 		t0 = now();
 		const r = await trainer!.backward(uid);
 		dispatch({type: 'batch', direction: 'backward', activationUid: uid, tokens, ms: now() - t0, at: now()});
-		await enqueueActivation(uid, 'backward', encodeActivation(r.inputGrad!, 'bfloat16'));
+		await enqueueActivation(uid, 'backward', encodeWire(r.inputGrad!));
 		const loss = r.loss!;
 		dispatch({type: 'loss', value: loss, at: now()});
 		try {
@@ -343,14 +351,14 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 			return dropWork();
 		}
 		waiting(`download of gradient ${uid.slice(0, 8)}`);
-		const grad = decodeActivation(await download(a.activation_path!, undefined, xfer(maxActivationBytes(config))));
+		const grad = await fetchTensor(a.activation_path!, actExpect(`gradient ${uid.slice(0, 8)}`));
 		waiting(null);
 		const t0 = now();
 		const r = await trainer!.backward(uid, grad);
 		saved.delete(uid);
 		dispatch({type: 'batch', direction: 'backward', activationUid: uid, tokens: grad.shape[0]! * grad.shape[1]!, ms: now() - t0, at: now()});
 		// Layer 0 has no input gradient; v1 still publishes an object for the backward.
-		const body = r.inputGrad ? encodeActivation(r.inputGrad, 'bfloat16') : encodeActivation({dtype: 'float32', shape: [1], data: new Float32Array([0]).buffer}, 'float32');
+		const body = encodeWire(r.inputGrad ?? {dtype: 'float32', shape: [1], data: new Float32Array([0]).buffer});
 		await enqueueActivation(uid, 'backward', body);
 		await afterBackward();
 	}
