@@ -71,6 +71,7 @@ export function runIota(o: RunOptions): {rows: Row[]; refs: Row[]} {
 		const run = tfjsChild(b, cases.filter(c => !slow(c)), o.steps);
 		for (const c of cases) {
 			const r = slow(c) ? skipped(c, b, 'plain cpu takes minutes per 100M step (--full runs it)') : run.find(x => x.case === c.case)!;
+			if (String(r.backend_detail ?? '').includes('software')) r.note = `software adapter: ${r.backend_detail}`;
 			rows.push(r);
 			o.log(`  ${b} ${c.case}: ${r.skipped ? `skipped (${r.skipped})` : `${r.ms_per_step.toFixed(1)} ms/step on ${r.backend_detail}`}`);
 			// wasm's 4 GiB heap can hold the 100M stage and its gradients but not NAdam's temporaries: time the rest.
