@@ -2,7 +2,11 @@
 // IOTA-1B-shaped block, on every TF.js backend that loads, against PyTorch on the same machine in the same run.
 // PyTorch comes from `python3 -c "import torch"` (Debian: `apt-get install python3-torch`); this script installs nothing.
 // Usage: npm run bench -- [--json] [--backends wasm,cpu] [--steps 3] [--block-seq 128] [--block-batch 1] [--torch-device cpu|cuda|cpu,cuda|none] [--python PATH] [--full] [--adamw-ops]
+//   [--suite old,iota] [--iota-cases devnet,100M/tail] [--iota-batch 1] [--iota-seq 64] [--quick]
 // --adamw-ops: on webgpu, also time the AdamW cases with the tf-ops AdamW instead of the fused kernels.
+// --suite: old = the TrainerClient model above; iota = IOTA's exact stages (source/training/llama3, bench-iota.ts)
+// against test/training/torch_ref's PyTorch stages (bench_iota_torch.py). --iota-cases keeps cases whose name
+// contains one of the words; --iota-batch/--iota-seq size the 100M cases. --quick: one timed step, old suite on wasm only.
 import {spawnSync} from 'node:child_process';
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {monitorEventLoopDelay} from 'node:perf_hooks';
@@ -11,6 +15,7 @@ import {backendNames, type BackendName} from '../source/training/backend.js';
 import {TrainerClient} from '../source/training/client.js';
 import {configs, type ModelConfig} from '../source/training/config.js';
 import {float32, int32} from '../source/training/tensor-data.js';
+import {ratioIota, runIota} from './bench-iota.js';
 
 const {values: args} = parseArgs({options: {
 	json: {type: 'boolean', default: false},
@@ -23,12 +28,20 @@ const {values: args} = parseArgs({options: {
 	out: {type: 'string', default: 'bench/results/latest.json'},
 	full: {type: 'boolean', default: false},
 	'adamw-ops': {type: 'boolean', default: false},
+	suite: {type: 'string', default: 'old,iota'},
+	'iota-cases': {type: 'string'},
+	'iota-batch': {type: 'string', default: '1'},
+	'iota-seq': {type: 'string', default: '64'},
+	quick: {type: 'boolean', default: false},
 }});
-const steps = Math.max(1, Number(args.steps));
+const steps = args.quick ? 1 : Math.max(1, Number(args.steps));
+const suites = new Set(args.suite!.split(',').map(s => s.trim()));
 const log = (s: string) => process.stderr.write(s + '\n');
 
 type Case = {case: string; config: ModelConfig; stage: number | 'all'; batch: number; seq: number; shape: string; heavy: boolean; step?: boolean};
-type Row = {case: string; backend: string; shape: string; tokens_per_s: number; ms_per_step: number; peak_rss_mb: number; reference: string | null; ratio_vs_reference: number | null; event_loop_p99_ms?: number; note?: string};
+// IOTA rows add fwd_bwd_ms / optimizer_ms, and a case that could not run has null timings and `skipped`.
+type Row = {case: string; backend: string; shape: string; tokens_per_s: number; ms_per_step: number; peak_rss_mb: number; reference: string | null; ratio_vs_reference: number | null; event_loop_p99_ms?: number; note?: string;
+	fwd_bwd_ms?: number | null; optimizer_ms?: number | null; skipped?: string};
 
 const devnet = configs.devnet!;
 // One 1B-shaped block: a body stage holding a single bottleneck block and its decoder.
@@ -122,8 +135,9 @@ const wanted: BackendName[] = args.backends ? args.backends.split(',').map(s => 
 for (const b of wanted) if (!backendNames.includes(b)) { console.error(`error: unknown backend "${b}" (choose from ${backendNames.join(', ')})`); process.exit(2); }
 
 const rows: Row[] = [];
-for (const name of wanted) { log(`backend ${name}`); rows.push(...await benchBackend(name)); }
-if (args['adamw-ops'] && wanted.includes('webgpu')) {
+const oldWanted = suites.has('old') ? (args.quick && !args.backends ? wanted.filter(b => b === 'wasm') : wanted) : [];
+for (const name of oldWanted) { log(`backend ${name}`); rows.push(...await benchBackend(name)); }
+if (suites.has('old') && args['adamw-ops'] && wanted.includes('webgpu')) {
 	process.env.IOTA_TUI_ADAMW = 'ops'; // read by the worker's trainer at each step
 	log('backend webgpu with the tf-ops AdamW');
 	rows.push(...await benchBackend('webgpu', 'webgpu-tfops-adamw', c => Boolean(c.step)));
@@ -131,10 +145,17 @@ if (args['adamw-ops'] && wanted.includes('webgpu')) {
 }
 const torchDevices = args['torch-device'] === 'none' ? [] : args['torch-device']!.split(',');
 const refs: Row[] = [];
-for (const d of torchDevices) { log(`pytorch ${d}`); refs.push(...torchRows(d)); }
+if (suites.has('old')) for (const d of torchDevices) { log(`pytorch ${d}`); refs.push(...torchRows(d)); }
+if (suites.has('iota')) {
+	const iota = runIota({backends: wanted, torchDevices, steps, full: args.full!, python: findPython(), cases: args['iota-cases'],
+		batch100m: Number(args['iota-batch']), seq100m: Number(args['iota-seq']), log});
+	rows.push(...iota.rows);
+	refs.push(...iota.refs);
+}
 
 // GPU rows compare with PyTorch CUDA where it ran, CPU rows with PyTorch CPU.
 for (const r of rows) {
+	if (r.case.startsWith('iota-')) { ratioIota(r, refs); continue; }
 	const gpu = r.backend.startsWith('webgpu') || r.backend === 'cuda';
 	const ref = (gpu ? refs.find(x => x.backend === 'pytorch-cuda' && x.case === r.case) : undefined) ?? refs.find(x => x.backend === 'pytorch-cpu' && x.case === r.case);
 	if (ref) { r.reference = ref.backend; r.ratio_vs_reference = Math.round((r.tokens_per_s / ref.tokens_per_s) * 1000) / 1000; }
@@ -145,10 +166,13 @@ writeFileSync(args.out!, JSON.stringify(all, null, 2) + '\n');
 
 if (args.json) console.log(JSON.stringify(all));
 else {
-	const head = ['case', 'backend', 'shape', 'tok/s', 'ms/step', 'rss MB', 'vs ref', 'loop p99 ms'];
-	const body = all.map(r => [r.case, r.backend, r.shape, r.tokens_per_s.toFixed(0), r.ms_per_step.toFixed(1), r.peak_rss_mb.toFixed(0),
-		r.ratio_vs_reference === null ? '' : `${r.ratio_vs_reference.toFixed(3)} (${r.reference})`, r.event_loop_p99_ms?.toFixed(2) ?? '']);
+	const head = ['case', 'backend', 'shape', 'tok/s', 'ms/step', 'fb/opt ms', 'rss MB', 'vs ref', 'loop p99 ms', 'note'];
+	const f = (x: number | null | undefined, d: number) => (x === null || x === undefined ? '' : x.toFixed(d));
+	const body = all.map(r => [r.case, r.backend, r.shape, f(r.tokens_per_s, 0), f(r.ms_per_step, 1),
+		r.fwd_bwd_ms === undefined || r.fwd_bwd_ms === null ? '' : `${f(r.fwd_bwd_ms, 1)}/${f(r.optimizer_ms, 1) || '-'}`, f(r.peak_rss_mb, 0),
+		r.ratio_vs_reference === null ? '' : `${r.ratio_vs_reference.toFixed(3)} (${r.reference})`, r.event_loop_p99_ms?.toFixed(2) ?? '', r.skipped ? `skipped: ${r.skipped}` : r.note ?? '']);
 	const w = head.map((h, i) => Math.max(h.length, ...body.map(b => b[i]!.length)));
 	for (const line of [head, w.map(n => '-'.repeat(n)), ...body]) console.log(line.map((c, i) => c.padEnd(w[i]!)).join('  '));
-	console.log(`\nwrote ${args.out}; tokens/s = batch*seq / median step time (stage = forward call + backward call with recomputation; PyTorch = one eager forward+backward).`);
+	console.log(`\nwrote ${args.out}; tokens/s = batch*seq / median step time (stage = forward call + backward call with recomputation; PyTorch = one eager forward+backward;
+iota-* = LlamaStage forward+backward + InnerOptimizer NAdam step vs the same in PyTorch, fb/opt = the two parts).`);
 }

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""PyTorch reference for the IOTA-stage rows of scripts/bench.ts: the parity-tested Stage of
+test/training/torch_ref/iota_stages.py on the same shapes, fp32, eager. One step = forward + backward
+(tail: shifted cross-entropy loss) + torch.optim.NAdam with IOTA's inner settings (torch 1.13's NAdam couples
+the weight decay; the cost per element is the same). Prints one JSON row per case.
+Usage: bench_iota_torch.py --device cpu|cuda --steps N --cases '<json list of {case, cfg, split, batch, seq, shape, noOptimizer?}>'"""
+import argparse, json, os, resource, sys, time
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'training', 'torch_ref'))
+from iota_stages import Stage, shifted_loss  # noqa: E402
+
+
+def blas():
+    """Which BLAS this process mapped (Debian's torch uses the libblas.so.3 alternative)."""
+    torch.randn(8, 8) @ torch.randn(8, 8)
+    maps = open('/proc/self/maps').read() if os.path.exists('/proc/self/maps') else ''
+    for name in ('openblas', 'blis', 'mkl'):
+        if name in maps:
+            return name
+    return 'reference' if 'libblas.so' in maps else 'unknown'
+
+
+def run(case, dev, steps):
+    cfg, split, B, S = case['cfg'], case['split'], case['batch'], case['seq']
+    torch.manual_seed(0)
+    m = Stage(cfg, split, device=dev)
+    m.populate()
+    o = case['optimizer']
+    opt = None if case.get('noOptimizer') else torch.optim.NAdam(
+        m.parameters(), lr=o['lr'], betas=(o['beta1'], o['beta2']), eps=o['eps'], weight_decay=o['weightDecay'],
+        momentum_decay=o['momentumDecay'])
+    ids = torch.randint(0, cfg['vocab_size'], (B, S), device=dev)
+    x = ids if m.kind == 'head' else torch.randn(B, S, cfg['bottleneck_dim'], device=dev, requires_grad=True)
+    dy = None if m.kind == 'tail' else torch.randn(B, S, cfg['bottleneck_dim'], device=dev)
+    sync = torch.cuda.synchronize if dev.type == 'cuda' else (lambda: None)
+    rows = []
+    for i in range(1 + steps):  # the first is a warm-up
+        sync()
+        t0 = time.perf_counter()
+        out = m(x)
+        if m.kind == 'tail':
+            shifted_loss(out, ids).backward()
+        else:
+            out.backward(dy)
+        sync()
+        t1 = time.perf_counter()
+        if opt:
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+        else:
+            m.zero_grad(set_to_none=True)
+        if x.requires_grad:
+            x.grad = None
+        sync()
+        rows.append((time.perf_counter() - t0, t1 - t0))
+    total, fb = sorted(rows[1:])[len(rows[1:]) // 2]
+    ms = total * 1000
+    return {'case': case['case'], 'backend': 'pytorch-' + dev.type, 'shape': case['shape'],
+            'tokens_per_s': B * S / total, 'ms_per_step': ms, 'fwd_bwd_ms': fb * 1000,
+            'optimizer_ms': None if opt is None else ms - fb * 1000,
+            'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            'reference': None, 'ratio_vs_reference': None, 'steps': steps,
+            'threads': torch.get_num_threads(), 'torch': torch.__version__, 'blas': BLAS}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--device', default='cpu')
+    ap.add_argument('--cases', required=True)
+    ap.add_argument('--steps', type=int, default=3)
+    a = ap.parse_args()
+    if a.device == 'cpu':
+        torch.set_num_threads(os.cpu_count() or 1)
+    torch.backends.cuda.matmul.allow_tf32 = False  # fp32, as TF.js computes
+    torch.backends.cudnn.allow_tf32 = False
+    dev = torch.device(a.device)
+    global BLAS
+    BLAS = blas()
+    for case in json.loads(a.cases):
+        try:
+            row = run(case, dev, a.steps)
+        except (RuntimeError, MemoryError) as e:  # e.g. CUDA out of memory: report, go on
+            row = {'case': case['case'], 'backend': 'pytorch-' + dev.type, 'shape': case['shape'], 'tokens_per_s': None,
+                   'ms_per_step': None, 'peak_rss_mb': None, 'reference': None, 'ratio_vs_reference': None,
+                   'skipped': str(e).split('\n')[0][:160]}
+        print(json.dumps(row), flush=True)
+
+
+if __name__ == '__main__':
+    main()
