@@ -151,6 +151,7 @@ async function runCase(tf: typeof tfTypes, c: IotaCase, steps: number, backend: 
 				: stage.backward(w, x, tf.tensor3d(inputs(b * t, 1, cfg.bottleneck_dim, i + 7).act, [b, t, cfg.bottleneck_dim]));
 			// What a miner ships: the activations (head, body) and the input gradient (body, tail).
 			if (c.kind !== 'tail') await r.output.data();
+			if ('loss' in r) await (r.loss as tfTypes.Scalar).data();
 			if (r.inputGrad) await r.inputGrad.data();
 			const t1 = performance.now();
 			phase = 'optimizer step';

@@ -99,7 +99,7 @@ export class LlamaTrainer {
 			const r = tf.tidy(() => {
 				const g = this.last ? this.stage.lossBackward(this.weights, saved.input, saved.ids!) : this.stage.backward(this.weights, saved.input, dy!);
 				g.output.dispose(); // kept by lossBackward, so tidy would not free it
-				return {loss: [tf.scalar('loss' in g ? (g.loss as number) : NaN)], inputGrad: g.inputGrad ? [g.inputGrad] : [], weightGrads: g.weightGrads.map(w => (w ? [w] : []))};
+				return {loss: ['loss' in g ? (g.loss as tf.Scalar) : tf.scalar(NaN)], inputGrad: g.inputGrad ? [g.inputGrad] : [], weightGrads: g.weightGrads.map(w => (w ? [w] : []))};
 			});
 			dy?.dispose();
 			const loss = this.last ? (await r.loss[0]!.data())[0]! : undefined;

@@ -76,7 +76,8 @@ async function mixedRun(prefix: string, worker: StageWorker, wire: WireDtype, id
 		await worker.call('forward', {in_url: await presigner.getUrl(k('head-out'), 300), out_url: await presigner.putUrl(k('body-out'), 300)});
 		const x2 = await getTensor(k('body-out'));
 		const t = tail!.lossBackward(w2, x2, ids);
-		losses.push(t.loss);
+		losses.push((await t.loss.data())[0]!);
+		t.loss.dispose();
 		await putTorch(k('tail-grad'), toTorchTensor(t.inputGrad!, wire));
 		w2 = swap(w2, o2.opt.step(w2, t.weightGrads));
 		await worker.call('backward', {grad_url: await presigner.getUrl(k('tail-grad'), 300), out_url: await presigner.putUrl(k('body-grad'), 300)});

@@ -63,13 +63,12 @@ export class LlamaStage {
 	}
 
 	/** Tail only: the loss on the input ids and its gradients (IOTA calls loss.backward() on the tail). */
-	lossBackward(weights: tf.Tensor[], input: tf.Tensor, targets: Int32Array, opts: LossOptions = {}): StageGrads & {loss: number} {
+	/** The loss comes back as a scalar tensor: reading it synchronously fails on WebGPU in Node. */
+	lossBackward(weights: tf.Tensor[], input: tf.Tensor, targets: Int32Array, opts: LossOptions = {}): StageGrads & {loss: tf.Scalar} {
 		if (this.split.kind !== 'tail') throw new Error('only the tail computes the loss');
 		let output: tf.Tensor3D | undefined;
 		const {value, ...grads} = this.gradients(weights, input, (w, x) => shiftedCrossEntropy(output = tf.keep(this.forward(w, x)), targets, opts));
-		const loss = value.dataSync()[0]!;
-		value.dispose();
-		return {...grads, output: output!, loss};
+		return {...grads, output: output!, loss: value as tf.Scalar};
 	}
 
 	private gradients(weights: tf.Tensor[], input: tf.Tensor, f: (w: tf.Tensor[], x: tf.Tensor) => tf.Tensor, dy?: tf.Tensor) {

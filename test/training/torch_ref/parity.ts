@@ -62,7 +62,10 @@ export function stageParity(python: string, cfg: LlamaConfig, split: StageSplit,
 		const {input, ids} = writeInputs(dir, stage, o);
 		let grads, loss: number | null = null;
 		if (split.kind === 'tail') {
-			({loss, ...grads} = stage.lossBackward(weights, input, ids, {padTokenId: o.padTokenId}));
+			const r = stage.lossBackward(weights, input, ids, {padTokenId: o.padTokenId});
+			({...grads} = r);
+			loss = r.loss.dataSync()[0]!; // cpu backend here
+			r.loss.dispose();
 		} else {
 			const dy = tf.randomNormal([o.batch, o.seq, stage.cfg.bottleneck_dim], 0, 1, 'float32', o.seed + 13);
 			writeF32(join(dir, 'dy.f32'), dy.dataSync() as Float32Array);
