@@ -194,7 +194,10 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 		checkStop();
 		const q = queue!;
 		if (q.full) dispatch({type: 'waiting', what: `upload queue full (${q.snapshot().filter(i => i.state !== 'failed').length} pending)`, queueFull: true});
-		const id = await within(q.enqueue({key, kind, body, meta, after}), 30 * 60_000, 'a free slot in the upload queue', stopSignal, () => new Stopped());
+		const queued = q.enqueue({key, kind, body, meta, after});
+		// Counted when the job is really in the queue, even if stop() ends the wait for it first.
+		if (kind === 'activation') void queued.then(() => stats.activationsUploaded++, () => {});
+		const id = await within(queued, 30 * 60_000, 'a free slot in the upload queue', stopSignal, () => new Stopped());
 		if (store.getState().queue.full) dispatch({type: 'waiting', what: null, queueFull: false});
 		return id;
 	}
@@ -205,7 +208,6 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 	async function enqueueActivation(uid: string, direction: Direction, body: Uint8Array, after?: string): Promise<string> {
 		const key = activationKey(uid, direction);
 		const id = await enqueue(key, 'activation', body, {activationUid: uid, direction, layer}, after);
-		stats.activationsUploaded++;
 		dropped = 0;
 		return id;
 	}
