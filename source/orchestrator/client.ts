@@ -1,6 +1,7 @@
 // The miner's orchestrator client (IOTA v1 API): Epistula-signed requests with the canonical body,
 // replies validated with zod, retries with exponential backoff on 5xx, 429 and connection errors,
 // a timeout per attempt, and typed errors for 409 (wrong phase / version mismatch).
+import {abortableSleep} from './sleep.js';
 import {z} from 'zod';
 import {canonicalJson, pyFloat, type PyJson} from './canonical-json.js';
 import {EMPTY_BODY, signRequest, type Signer} from './epistula.js';
@@ -50,19 +51,7 @@ export interface ClientOptions {
 }
 
 type Query = Record<string, string | number>;
-const sleep = (ms: number, signal?: AbortSignal) =>
-	new Promise<void>((resolve, reject) => {
-		if (signal?.aborted) return reject(new OrchestratorError(0, 'stopped', 'backoff'));
-		const t = setTimeout(() => {
-			signal?.removeEventListener('abort', onAbort);
-			resolve();
-		}, ms);
-		const onAbort = () => {
-			clearTimeout(t);
-			reject(new OrchestratorError(0, 'stopped', 'backoff'));
-		};
-		signal?.addEventListener('abort', onAbort, {once: true});
-	});
+const sleep = (ms: number, signal?: AbortSignal) => abortableSleep(ms, signal, () => new OrchestratorError(0, 'stopped', 'backoff'));
 
 export class OrchestratorClient {
 	readonly url: string;

@@ -2,6 +2,7 @@
 // smart_upload_via_orchestrator) and download with an optional Range. Miners hold no credentials.
 // A presigned URL is checked before use (http(s) on an allowed host), redirects are refused,
 // replies are capped while read, and every attempt has an overall deadline.
+import {abortableSleep} from './sleep.js';
 import type {OrchestratorClient} from './client.js';
 import {send, TransportError} from './http.js';
 
@@ -30,20 +31,7 @@ const MIN_PART = 5 * 1024 * 1024; // S3: every part but the last
 
 const deadlineFor = (bytes: number, o: TransferOptions) => o.timeoutMs ?? 60_000 + Math.ceil(bytes / 256);
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-	return new Promise((resolve, reject) => {
-		if (signal?.aborted) return reject(new TransferRefused('stopped'));
-		const t = setTimeout(() => {
-			signal?.removeEventListener('abort', onAbort);
-			resolve();
-		}, ms);
-		const onAbort = () => {
-			clearTimeout(t);
-			reject(new TransferRefused('stopped'));
-		};
-		signal?.addEventListener('abort', onAbort, {once: true});
-	});
-}
+const sleep = (ms: number, signal?: AbortSignal) => abortableSleep(ms, signal, () => new TransferRefused('stopped'));
 
 async function withRetries<T>(what: string, o: TransferOptions, fn: () => Promise<T>): Promise<T> {
 	const attempts = o.attempts ?? 3;
