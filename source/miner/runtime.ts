@@ -782,7 +782,8 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 	async function drain(q: UploadQueue, ms: number): Promise<void> {
 		const deadline = now() + ms;
 		for (;;) {
-			const left = q.snapshot().filter(i => i.state === 'queued' || i.state === 'uploading').length;
+			// Counts enqueues still writing their file too: one that lands after the drain would stay queued.
+			const left = q.unfinished;
 			if (left === 0 || now() > deadline) {
 				if (left > 0) log('warn', `${left} upload${left > 1 ? 's' : ''} left on disk; they resume on the next start`);
 				return;

@@ -94,6 +94,11 @@ export class UploadQueue {
 		return this.pending >= this.opts.maxPending;
 	}
 
+	/** Jobs not finished yet: queued, uploading, or still being written by enqueue(). */
+	get unfinished(): number {
+		return this.pending;
+	}
+
 	/** Resolves once the body and its record are durable on disk; waits while the queue is full. */
 	/** `after`: a job id this one must wait for (done or failed) before it starts; it holds no slot meanwhile. */
 	async enqueue(input: {key: string; kind: UploadKind; body: Uint8Array; meta?: Record<string, unknown>; after?: string}): Promise<string> {

@@ -68,6 +68,20 @@ test('enqueue is durable before it resolves; the body is delivered byte for byte
 	assert.ok(items.every(i => i.id === id && i.kind === 'weights' && i.bytes === big.byteLength && typeof i.queuedAt === 'number'));
 });
 
+test('unfinished counts an enqueue still writing its file, so a drain does not stop before it lands', async () => {
+	store.hold();
+	const q = await openQueue();
+	assert.equal(q.unfinished, 0);
+	const queued = q.enqueue({key: 'a/b.bin', kind: 'activation', body: bodyOf(3, 1024 * 1024)});
+	assert.equal(q.snapshot().length, 0, 'not in the snapshot while its file is written');
+	assert.equal(q.unfinished, 1);
+	const id = await queued;
+	assert.equal(q.unfinished, 1);
+	store.release();
+	await q.whenDone(id);
+	assert.equal(q.unfinished, 0);
+});
+
 test('close() mid-queue keeps the rest on disk; a reopened queue delivers every body exactly once, in order', async () => {
 	store.hold();
 	const q = await openQueue({concurrency: 1});
