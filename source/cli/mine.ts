@@ -19,6 +19,8 @@ export type MineFlags = WalletOptions & {
 	healthHost?: string;
 	localSteps?: number;
 	storeHost?: string[];
+	corpus?: string;
+	tokenizer?: string;
 };
 
 export function addMineCommand(program: Command): void {
@@ -36,6 +38,8 @@ export function addMineCommand(program: Command): void {
 		.option('--health-host <ip>', 'address for --health-port', '127.0.0.1')
 		.option('--store-host <host...>', 'hosts presigned transfer URLs may point at besides the orchestrator\'s and those its settings name (store_hosts)')
 		.option('--local-steps <n>', 'optimizer step every n backward passes (default: once per merge, as IOTA v1)', intArg(1, 1_000_000))
+		.option('--corpus <path>', 'text file or folder the head stage (layer 0) samples from (default: /usr/share/common-licenses)')
+		.option('--tokenizer <file>', 'Llama-3 tokenizer.json for the head stage (128,256 ids; the model config must have that vocabulary)')
 		.addHelpText('after', '\nThe hotkey must be registered on the subnet first (`iota-tui register`). q or Ctrl+C stops; uploads not finished stay on disk and resume on the next start.')
 		.action(async (flags: MineFlags, cmd: Command) => runMinerCli({...flags, theme: (cmd.optsWithGlobals() as {theme?: string}).theme, configDir: (cmd.optsWithGlobals() as {configDir?: string}).configDir}));
 }
@@ -72,6 +76,12 @@ export async function runMinerCli(opts: RunMinerOptions): Promise<void> {
 	} catch (error) {
 		throw new UsageError((error as Error).message);
 	}
+	if (opts.corpus && !(await import('node:fs')).existsSync(opts.corpus)) throw new UsageError(`--corpus ${opts.corpus} not found: pass a text file or a folder of text files`);
+	// Checked before anything starts: a wrong tokenizer file is a one-line error, not a crash on the first sample.
+	const tokenizer = opts.tokenizer ? await (await import('../training/llama-tokenizer.js')).loadLlamaTokenizer(opts.tokenizer) : undefined;
+	const {getConfig} = await import('../training/config.js');
+	const model = getConfig(opts.model ?? 'devnet');
+	if (tokenizer && tokenizer.vocabSize !== model.vocabSize) throw new UsageError(`--tokenizer has ${tokenizer.vocabSize} ids but --model ${model.name} a ${model.vocabSize}-token vocabulary: pick a model with the tokenizer's vocabulary (iota-1b, iota-15b) or leave --tokenizer out`);
 	const hotkeyPair = await loadHotkeyPair(ref);
 	const store = createMinerStore();
 	const headless = Boolean(opts.headless || opts.json || !process.stdout.isTTY || !inkCanDraw());
@@ -99,6 +109,8 @@ export async function runMinerCli(opts: RunMinerOptions): Promise<void> {
 		store,
 		localSteps: opts.localSteps,
 		storeHosts: opts.storeHost,
+		corpus: opts.corpus,
+		tokenizer,
 	});
 	try {
 		if (headless) {

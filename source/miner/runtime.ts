@@ -21,7 +21,10 @@ import type {BackendChoice} from '../training/backend-names.js';
 import {bf16ToBytes, bytesToBf16, getSection, mergeSection, parseMetadata, vectorMetadata, applySection, type Section} from '../training/bf16.js';
 import {TrainerClient} from '../training/client.js';
 import {getConfig, type ModelConfig} from '../training/config.js';
+import {byteSampleTokenizer} from '../training/data.js';
+import type {SampleTokenizer} from '../training/head-data.js';
 import type {TensorData} from '../training/tensor-data.js';
+import {int32Ids, type TextSamples} from '../training/text-samples.js';
 import {decodeWire, encodeWire, type WireExpect} from '../training/wire.js';
 import {MAX_METADATA_BYTES, dropPause, isUuid, maxActivationBytes, maxVectorBytes, within} from './guards.js';
 import type {Direction, MinerStore, UploadKind} from './types.js';
@@ -59,7 +62,10 @@ export type MinerOptions = {
 	drainMs?: number;
 	/** Hostnames presigned URLs may point at besides the orchestrator's (and the settings' store_hosts). */
 	storeHosts?: string[];
+	/** Text the head stage samples from (default: the system's license texts). */
 	corpus?: string;
+	/** Head-stage tokenizer (a Llama-3 tokenizer.json); default the byte tokenizer of the small configs. */
+	tokenizer?: SampleTokenizer;
 	seed?: number;
 	clientAttempts?: number;
 	clientBackoffMs?: number;
@@ -119,7 +125,8 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 	const uploadsCtl = new AbortController();
 	const allowHosts = [new URL(opts.orchestratorUrl).hostname, ...(opts.storeHosts ?? [])];
 	const xfer = (maxBytes?: number, signal: AbortSignal = stopSignal): TransferOptions => ({allowHosts, signal, maxBytes, backoffMs: opts.clientBackoffMs ?? 1000});
-	let batcher: {next(b: number): Int32Array} | null = null;
+	let samples: TextSamples | null = null;
+	let sampleTokenizer: SampleTokenizer | null = opts.tokenizer ?? null;
 
 	const sleep = (ms: number) =>
 		new Promise<void>((resolve, reject) => {
@@ -271,26 +278,27 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 		});
 	}
 
-	function headBatcher() {
-		if (batcher) return batcher;
+	function headSamples() {
+		if (samples) return samples;
 		return (async () => {
-			const {readCorpus, splitHeldOut, packTokens, byteTokenizer, Batcher} = await import('../training/data.js');
-			const stream = packTokens(splitHeldOut(readCorpus(opts.corpus)).train, byteTokenizer);
-			// Each head miner samples its own windows: seed from the hotkey.
+			const {readCorpus, splitHeldOut} = await import('../training/data.js');
+			const {TextSamples} = await import('../training/text-samples.js');
+			// Each head miner samples its own texts: seed from the hotkey.
 			let seed = 0;
 			for (const c of hotkey) seed = (Math.imul(seed, 31) + c.charCodeAt(0)) >>> 0;
-			batcher = new Batcher(stream, config.seqLen, seed);
-			return batcher;
+			samples = new TextSamples(splitHeldOut(readCorpus(opts.corpus)).train, seed);
+			return samples;
 		})();
 	}
 
 	// ---- training work
 	async function startSample(): Promise<void> {
-		const b = await headBatcher();
+		const source = await headSamples();
 		const {batchSize, seqLen} = config;
 		const uid = randomUUID();
-		const ids = b.next(batchSize);
-		const idsTensor: TensorData = {dtype: 'int32', shape: [batchSize, seqLen], data: ids.slice().buffer as ArrayBuffer};
+		// A text sample, tokenized with BOS first and cut to [B, S] as IOTA's head does; it travels as int64.
+		const ids = int32Ids(source.batch(sampleTokenizer!, batchSize, seqLen));
+		const idsTensor: TensorData = {dtype: 'int32', shape: [batchSize, seqLen], data: ids.buffer as ArrayBuffer};
 		const initialBody = encodeWire(idsTensor);
 		waiting(null);
 		const t0 = now();
@@ -734,7 +742,11 @@ export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 				},
 				onWarning: t => log('warn', t),
 			});
-			if (layer === 0) await headBatcher();
+			sampleTokenizer ??= byteSampleTokenizer;
+			if (sampleTokenizer.vocabSize > config.vocabSize || (opts.tokenizer && sampleTokenizer.vocabSize !== config.vocabSize)) {
+				throw new UserError(`tokenizer ${sampleTokenizer.name} has ${sampleTokenizer.vocabSize} ids but model config "${config.name}" a ${config.vocabSize}-token vocabulary (pick a matching --model or --tokenizer)`);
+			}
+			if (layer === 0) await headSamples();
 			await syncLayer();
 			every(opts.scorePollMs ?? 15_000, pollScore);
 			every(opts.registrationCheckMs ?? 100_000, async () => {

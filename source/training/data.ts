@@ -16,6 +16,13 @@ export const byteTokenizer: TextTokenizer = {
 	encode: text => Array.from(new TextEncoder().encode(text)),
 };
 
+/** The byte tokenizer as a head-stage sample tokenizer: end-of-text (256) stands first, as Llama-3's BOS does. */
+export const byteSampleTokenizer = {
+	...byteTokenizer,
+	bos: 256,
+	encodeSample: (text: string) => [256, ...byteTokenizer.encode(text)],
+};
+
 /** Loads a Hugging Face tokenizer.json (with tokenizer_config.json beside it if present). */
 export async function loadHfTokenizer(path: string): Promise<TextTokenizer> {
 	if (!existsSync(path)) throw new UserError(`tokenizer file not found: ${path}`);

@@ -5,6 +5,11 @@ import {UserError} from '../errors.js';
 import type {LlamaTokenizer} from './llama-tokenizer.js';
 
 export type TokenBatch = {ids: BigInt64Array; shape: [batch: number, seqLen: number]};
+/** What the head stage needs of a tokenizer: a Llama-3 one, or the small configs' byte tokenizer. */
+export type SampleTokenizer = Pick<LlamaTokenizer, 'name' | 'vocabSize' | 'encodeSample'>;
+
+/** A sample with fewer than B*S tokens: IOTA's head refuses it; a local sampler takes a longer text. */
+export class SampleTooShortError extends UserError {}
 
 /** UTF-8 text, or gzip of it (objects may be stored compressed without a content-encoding header). */
 export function decodeSampleText(bytes: Uint8Array): string {
@@ -29,10 +34,10 @@ function toBatch(ids: ArrayLike<number>, batch: number, seqLen: number, vocabSiz
 }
 
 /** One sample text -> [B, S]: tokenized with BOS, first B*S tokens row-major; too short is an error, as in IOTA. */
-export function sampleToBatch(text: string, tok: LlamaTokenizer, batch: number, seqLen: number): TokenBatch {
+export function sampleToBatch(text: string, tok: SampleTokenizer, batch: number, seqLen: number): TokenBatch {
 	const need = checkShape(batch, seqLen);
 	const ids = tok.encodeSample(text);
-	if (ids.length < need) throw new UserError(`sample is too short: ${ids.length} < ${need} tokens`);
+	if (ids.length < need) throw new SampleTooShortError(`sample is too short: ${ids.length} < ${need} tokens`);
 	return toBatch(ids, batch, seqLen, tok.vocabSize);
 }
 

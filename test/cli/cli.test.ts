@@ -103,3 +103,18 @@ test('an unknown theme is a usage error listing the themes', async () => {
 	assert.equal(r.code, 2);
 	assert.match(r.stderr, /unknown theme "neon": choose one of dark, light, none/);
 });
+
+test('mine: a missing corpus, a missing tokenizer, or one whose vocabulary the model lacks is one line before anything starts', async () => {
+	const {writeTestTokenizer} = await import('../../scripts/make-test-tokenizer.js');
+	const tokenizer = writeTestTokenizer(join(dir, 'tok'));
+	const corpus = await runCli(['mine', '--corpus', join(dir, 'no-such-corpus')], {env});
+	assert.equal(corpus.code, 2, corpus.stderr);
+	assert.match(corpus.stderr, /--corpus .*no-such-corpus not found/);
+	const missing = await runCli(['mine', '--tokenizer', join(dir, 'nope.json')], {env});
+	assert.equal(missing.code, 1, missing.stderr);
+	assert.match(missing.stderr, /tokenizer file not found/);
+	const mismatch = await runCli(['mine', '--tokenizer', tokenizer, '--model', 'devnet'], {env});
+	assert.equal(mismatch.code, 2, mismatch.stderr);
+	assert.match(mismatch.stderr, /--tokenizer has 128256 ids but --model devnet a 257-token vocabulary/);
+	for (const r of [corpus, missing, mismatch]) assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+});
