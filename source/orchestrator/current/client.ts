@@ -5,6 +5,7 @@ import {SignedTransport, type TransportOptions} from './transport.js';
 
 export type CurrentClientOptions = TransportOptions;
 
+/** Route methods are async: a bad request body rejects, it never throws synchronously. */
 export class CurrentClient {
 	readonly transport: SignedTransport;
 
@@ -22,95 +23,95 @@ export class CurrentClient {
 
 	// ---- common
 	/** Any truthy JSON means healthy (checked every training tick). */
-	healthcheck(): Promise<unknown> {
+	async healthcheck(): Promise<unknown> {
 		return this.t.call('GET', '/healthcheck', S.HealthReply);
 	}
-	getRunInfo(): Promise<S.RunInfo[]> {
+	async getRunInfo(): Promise<S.RunInfo[]> {
 		return this.t.call('GET', '/common/get_run_info', S.RunInfos);
 	}
-	getRunEpoch(runId: string): Promise<S.RunEpoch> {
+	async getRunEpoch(runId: string): Promise<S.RunEpoch> {
 		return this.t.call('GET', '/common/get_run_epoch', S.RunEpoch, {query: {run_id: runId}});
 	}
-	getMergedPartitions(): Promise<S.MinerPartition[]> {
+	async getMergedPartitions(): Promise<S.MinerPartition[]> {
 		return this.t.call('GET', '/common/get_merged_partitions', S.MinerPartitions);
 	}
 
 	// ---- registration
-	requestAttestationChallenge(action: S.AttestationAction, runId?: string | null): Promise<S.AttestationChallenge> {
+	async requestAttestationChallenge(action: S.AttestationAction, runId?: string | null): Promise<S.AttestationChallenge> {
 		return this.t.call('POST', '/miner/request_attestation_challenge', S.AttestationChallenge, {body: B.attestationChallengeBody(action, runId)});
 	}
 	/** One attempt only: an attestation in it is single-use. */
-	register(req: S.RegisterMinerRequest): Promise<S.RegistrationReply> {
+	async register(req: S.RegisterMinerRequest): Promise<S.RegistrationReply> {
 		return this.t.call('POST', '/miner/register', S.RegistrationReply, {body: B.registerBody(req), attempts: 1});
 	}
-	registerStatus(queueId: string): Promise<S.RegistrationReply> {
+	async registerStatus(queueId: string): Promise<S.RegistrationReply> {
 		return this.t.call('GET', `/miner/register/status/${encodeURIComponent(queueId)}`, S.RegistrationReply, {body: {}});
 	}
-	registerConfirm(queueId: string, c: {attestation?: S.Attestation | null; enclave_payload?: S.EnclavePayload | null} = {}): Promise<S.RegistrationQueueStatus> {
+	async registerConfirm(queueId: string, c: {attestation?: S.Attestation | null; enclave_payload?: S.EnclavePayload | null} = {}): Promise<S.RegistrationQueueStatus> {
 		return this.t.call('POST', `/miner/register/confirm/${encodeURIComponent(queueId)}`, S.RegistrationQueueStatus, {body: B.registerConfirmBody(c)});
 	}
-	payoutColdkey(coldkey: string): Promise<unknown> {
+	async payoutColdkey(coldkey: string): Promise<unknown> {
 		return this.t.call('POST', '/miner/payout_coldkey', S.AnyReply, {body: B.payoutColdkeyBody(coldkey)});
 	}
 
 	// ---- phase and config
-	heartbeat(expectedPhase?: S.LayerPhase): Promise<S.Heartbeat> {
+	async heartbeat(expectedPhase?: S.LayerPhase): Promise<S.Heartbeat> {
 		const query = expectedPhase === undefined ? undefined : {expected_phase: S.LayerPhase.parse(expectedPhase)};
 		return this.t.call('GET', '/miner/heartbeat', S.Heartbeat, {body: {}, query});
 	}
-	layerState(): Promise<S.LayerPhase> {
+	async layerState(): Promise<S.LayerPhase> {
 		return this.t.call('GET', '/miner/layer_state', S.LayerPhase);
 	}
-	allLayersTraining(): Promise<boolean> {
+	async allLayersTraining(): Promise<boolean> {
 		return this.t.call('GET', '/miner/all_layers_training', S.AllLayersTraining);
 	}
-	getRunConfig(): Promise<S.RunConfig> {
+	async getRunConfig(): Promise<S.RunConfig> {
 		return this.t.call('GET', '/miner/get_run_config', S.RunConfig, {body: {}});
 	}
 
 	// ---- training
-	getActivations(n = 1): Promise<S.ActivationResponse[]> {
+	async getActivations(n = 1): Promise<S.ActivationResponse[]> {
 		return this.t.call('GET', '/miner/get_activations', S.ActivationResponses, {body: B.getActivationsBody(n)});
 	}
-	submitActivation(req: Parameters<typeof B.submitActivationBody>[0]): Promise<unknown> {
+	async submitActivation(req: Parameters<typeof B.submitActivationBody>[0]): Promise<unknown> {
 		return this.t.call('POST', '/miner/submit_activation', S.AnyReply, {body: B.submitActivationBody(req)});
 	}
-	reportLoss(req: S.LossReportRequest): Promise<unknown> {
+	async reportLoss(req: S.LossReportRequest): Promise<unknown> {
 		return this.t.call('POST', '/miner/report_loss', S.AnyReply, {body: B.reportLossBody(req)});
 	}
 
 	// ---- uploads
-	initiateFileUpload(req: S.FileUploadRequest): Promise<S.FileUploadResponse> {
+	async initiateFileUpload(req: S.FileUploadRequest): Promise<S.FileUploadResponse> {
 		return this.t.call('POST', '/miner/initiate_file_upload', S.FileUploadResponse, {body: B.fileUploadBody(req)});
 	}
-	completeMultipartUpload(req: S.FileUploadCompletionRequest): Promise<S.CompleteFileUploadResponse> {
+	async completeMultipartUpload(req: S.FileUploadCompletionRequest): Promise<S.CompleteFileUploadResponse> {
 		return this.t.call('POST', '/miner/complete_multipart_upload', S.CompleteFileUploadResponse, {body: B.completeUploadBody(req)});
 	}
 
 	// ---- weights and merging
-	notifyStateCall(): Promise<number> {
+	async notifyStateCall(): Promise<number> {
 		return this.t.call('GET', '/miner/notify_orchestrator_of_state_call', S.StateCallReply);
 	}
-	submitWeights(weightsPath: string, attestation?: S.Attestation | null): Promise<S.WeightSubmitResponse> {
+	async submitWeights(weightsPath: string, attestation?: S.Attestation | null): Promise<S.WeightSubmitResponse> {
 		return this.t.call('POST', '/miner/submit_weights', S.WeightSubmitResponse, {body: B.submitWeightsBody(weightsPath, attestation)});
 	}
-	submitOptimizerState(optimizerStatePath: string): Promise<unknown> {
+	async submitOptimizerState(optimizerStatePath: string): Promise<unknown> {
 		return this.t.call('POST', '/miner/submit_optimizer_state', S.AnyReply, {body: B.optimizerStateBody(optimizerStatePath)});
 	}
-	getLayerOptimizerState(): Promise<S.LayerOptimizerState> {
+	async getLayerOptimizerState(): Promise<S.LayerOptimizerState> {
 		return this.t.call('GET', '/miner/get_layer_optimizer_state', S.LayerOptimizerState);
 	}
-	getWeightPathPerLayer(): Promise<S.WeightPath[]> {
+	async getWeightPathPerLayer(): Promise<S.WeightPath[]> {
 		return this.t.call('GET', '/miner/get_weight_path_per_layer', S.WeightPaths);
 	}
 	/** The partitions this miner is assigned to merge (none: an empty list). */
 	async getPartitions(): Promise<S.MinerPartition[]> {
 		return (await this.t.call('GET', '/miner/get_partitions', S.MinerPartitions.nullable())) ?? [];
 	}
-	getPreviousPartitions(chunks: number[]): Promise<S.MinerPartition[]> {
+	async getPreviousPartitions(chunks: number[]): Promise<S.MinerPartition[]> {
 		return this.t.call('GET', '/miner/get_previous_partitions', S.MinerPartitions, {body: B.previousPartitionsBody(chunks)});
 	}
-	submitMergedPartitions(partitions: S.MinerPartitionInput[], attestation?: S.Attestation | null): Promise<unknown> {
+	async submitMergedPartitions(partitions: S.MinerPartitionInput[], attestation?: S.Attestation | null): Promise<unknown> {
 		return this.t.call('POST', '/miner/submit_merged_partitions', S.AnyReply, {body: B.mergedPartitionsBody(partitions, attestation)});
 	}
 }
