@@ -44,7 +44,7 @@ export function pollDelayMs(pollAfterS: number, o: {jitter?: number; minMs?: num
 	const jitter = Math.max(0, o.jitter ?? 0.2);
 	const base = Math.max(0, pollAfterS) * 1000;
 	const ms = base * (1 - jitter + 2 * jitter * (o.random ?? Math.random)());
-	return Math.min(o.maxMs ?? 300_000, Math.max(o.minMs ?? 500, ms));
+	return Math.round(Math.min(o.maxMs ?? 300_000, Math.max(o.minMs ?? 500, ms)));
 }
 
 const stopped = () => new RegistrationError('registration stopped');
