@@ -22,8 +22,8 @@ export function bf16Value(bits: number): number {
 export const scalarToBf16 = (x: number): number => bf16Value(bf16Bits(Math.fround(x)));
 
 /**
- * How `bf16_tensor * python_float` rounds the scalar. torch >= 2.0 CPU keeps it in fp32 (the reduced-float scalar path
- * of mul_kernel); torch 1.x casts it to bf16 first. IOTA's miners run torch 2.x, hence the default.
+ * How `bf16_tensor * python_float` rounds the scalar. torch 2.x CPU keeps it in fp32 (the reduced-float scalar path
+ * of mul_kernel); torch 1.x casts it to bf16 first. IOTA's miners require torch >= 2.6, hence the default.
  */
 export type ScalarRounding = 'fp32' | 'bf16';
 

@@ -10,7 +10,10 @@ export type MergeChunkInput = {
 	layer: number;
 	/** The chunk's slice (chunkRange) of the miner's previous-epoch weights, bf16. */
 	oldWeights: Uint16Array;
-	/** Every selected source (selectSources), in the orchestrator's order, with its section for this chunk. */
+	/**
+	 * Every selected source (selectSources), in the orchestrator's order, with its section for this chunk. IOTA drops the
+	 * whole chunk when any of these range GETs fails, so do not merge it then; a null here is skipped as merge_partition_batch would.
+	 */
 	sources: ChunkSource[];
 	/** The previous merged partition's optimizer_state region for this chunk, or null when there is none (first epoch). */
 	oldMomentum: Uint16Array | null;
