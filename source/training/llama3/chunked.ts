@@ -46,9 +46,14 @@ export function updateByRows(inputs: tf.Tensor[], release: tf.Tensor[], update: 
 		return out;
 	}
 	const blocks: tf.Tensor[][] = [];
-	for (let start = 0; start < rows; start += per) {
-		const n = Math.min(per, rows - start);
-		blocks.push(tf.tidy(() => update(inputs.map(t => rowsOf(t, start, n)))));
+	try {
+		for (let start = 0; start < rows; start += per) {
+			const n = Math.min(per, rows - start);
+			blocks.push(tf.tidy(() => update(inputs.map(t => rowsOf(t, start, n)))));
+		}
+	} catch (error) {
+		tf.dispose(blocks.flat()); // a failed step (out of memory) leaves the state as it was
+		throw error;
 	}
 	tf.dispose(release);
 	// One output at a time, so the blocks and the joined copy of only one output coexist.
