@@ -74,7 +74,7 @@ export function runIota(o: RunOptions): {rows: Row[]; refs: Row[]} {
 			if (String(r.backend_detail ?? '').includes('software')) r.note = `software adapter: ${r.backend_detail}`;
 			rows.push(r);
 			o.log(`  ${b} ${c.case}: ${r.skipped ? `skipped (${r.skipped})` : `${r.ms_per_step.toFixed(1)} ms/step on ${r.backend_detail}`}`);
-			// wasm's 4 GiB heap can hold the 100M stage and its gradients but not NAdam's temporaries: time the rest.
+			// An optimizer step that runs out of memory (wasm's 4 GiB heap on a bigger stage): time forward+backward alone.
 			if (r.skipped?.startsWith('optimizer step')) {
 				const fb = tfjsSpawn(b, [{...c, noOptimizer: true, shape: c.shape.replace(' +NAdam', '')}], o.steps)[0]!;
 				if (!fb.skipped) fb.note = 'forward+backward only (optimizer step skipped above)';

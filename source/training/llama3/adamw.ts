@@ -1,5 +1,6 @@
 // PyTorch's AdamW (single-tensor path) on TF.js tensors: IOTA's inner optimizer when its use_AdamW flag is on.
 import * as tf from '@tensorflow/tfjs';
+import {updateByRows} from './chunked.js';
 import type {AdamOptions} from './nadam.js';
 
 export type AdamWState = {step: number; expAvg: tf.Tensor; expAvgSq: tf.Tensor};
@@ -9,15 +10,15 @@ const s = (x: number) => tf.scalar(x);
 /** p *= 1 - lr wd; p -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps). Updates `st`, returns the new parameter. */
 export function adamwStep(param: tf.Tensor, grad: tf.Tensor, st: AdamWState, o: AdamOptions): tf.Tensor {
 	st.step += 1;
-	const [p, m, v] = tf.tidy(() => {
-		const decayed = tf.mul(param, s(1 - o.lr * o.weightDecay));
-		const m = tf.add(st.expAvg, tf.mul(tf.sub(grad, st.expAvg), s(1 - o.beta1))); // lerp
-		const v = tf.add(tf.mul(st.expAvgSq, s(o.beta2)), tf.mul(tf.square(grad), s(1 - o.beta2)));
-		const denom = tf.add(tf.div(tf.sqrt(v), s(Math.sqrt(1 - o.beta2 ** st.step))), s(o.eps));
-		return [tf.sub(decayed, tf.mul(tf.div(m, denom), s(o.lr / (1 - o.beta1 ** st.step)))), m, v];
+	const sqrtBc2 = Math.sqrt(1 - o.beta2 ** st.step);
+	const stepSize = o.lr / (1 - o.beta1 ** st.step);
+	const [p, m, v] = updateByRows([param, grad, st.expAvg, st.expAvgSq], [st.expAvg, st.expAvgSq], ([param, grad, expAvg, expAvgSq]) => {
+		const decayed = tf.mul(param!, s(1 - o.lr * o.weightDecay));
+		const m = tf.add(expAvg!, tf.mul(tf.sub(grad!, expAvg!), s(1 - o.beta1))); // lerp
+		const v = tf.add(tf.mul(expAvgSq!, s(o.beta2)), tf.mul(tf.square(grad!), s(1 - o.beta2)));
+		const denom = tf.add(tf.div(tf.sqrt(v), s(sqrtBc2)), s(o.eps));
+		return [tf.sub(decayed, tf.mul(tf.div(m, denom), s(stepSize))), m, v];
 	});
-	st.expAvg.dispose();
-	st.expAvgSq.dispose();
 	st.expAvg = m!;
 	st.expAvgSq = v!;
 	return p!;

@@ -1,5 +1,6 @@
 // PyTorch's NAdam (torch >= 2.1, single-tensor path) with decoupled weight decay, on TF.js tensors.
 import * as tf from '@tensorflow/tfjs';
+import {updateByRows} from './chunked.js';
 
 export type AdamOptions = {lr: number; beta1: number; beta2: number; eps: number; weightDecay: number};
 export type NAdamOptions = AdamOptions & {momentumDecay: number};
@@ -22,17 +23,18 @@ export function nadamStep(param: tf.Tensor, grad: tf.Tensor, st: NAdamState, o: 
 	const mu = nadamMu(o, st.step);
 	const muNext = nadamMu(o, st.step + 1);
 	st.muProduct = Math.fround(st.muProduct * Math.fround(mu)); // torch keeps it as an fp32 tensor
-	const [p, m, v] = tf.tidy(() => {
-		const decayed = o.weightDecay !== 0 ? tf.mul(param, s(1 - o.lr * o.weightDecay)) : param;
-		const m = tf.add(st.expAvg, tf.mul(tf.sub(grad, st.expAvg), s(1 - o.beta1))); // lerp
-		const v = tf.add(tf.mul(st.expAvgSq, s(o.beta2)), tf.mul(tf.square(grad), s(1 - o.beta2)));
-		const denom = tf.add(tf.sqrt(tf.div(v, s(1 - o.beta2 ** st.step))), s(o.eps));
-		const gradPart = tf.mul(tf.div(grad, denom), s(o.lr * (1 - mu) / (1 - st.muProduct)));
-		const momentumPart = tf.mul(tf.div(m, denom), s(o.lr * muNext / (1 - st.muProduct * muNext)));
+	const bc2 = 1 - o.beta2 ** st.step;
+	const gradScale = o.lr * (1 - mu) / (1 - st.muProduct);
+	const momentumScale = o.lr * muNext / (1 - st.muProduct * muNext);
+	const [p, m, v] = updateByRows([param, grad, st.expAvg, st.expAvgSq], [st.expAvg, st.expAvgSq], ([param, grad, expAvg, expAvgSq]) => {
+		const decayed = o.weightDecay !== 0 ? tf.mul(param!, s(1 - o.lr * o.weightDecay)) : param!;
+		const m = tf.add(expAvg!, tf.mul(tf.sub(grad!, expAvg!), s(1 - o.beta1))); // lerp
+		const v = tf.add(tf.mul(expAvgSq!, s(o.beta2)), tf.mul(tf.square(grad!), s(1 - o.beta2)));
+		const denom = tf.add(tf.sqrt(tf.div(v, s(bc2))), s(o.eps));
+		const gradPart = tf.mul(tf.div(grad!, denom), s(gradScale));
+		const momentumPart = tf.mul(tf.div(m, denom), s(momentumScale));
 		return [tf.sub(tf.sub(decayed, gradPart), momentumPart), m, v];
 	});
-	st.expAvg.dispose();
-	st.expAvgSq.dispose();
 	st.expAvg = m!;
 	st.expAvgSq = v!;
 	return p!;
