@@ -20,6 +20,9 @@ export function toArray(bytes: Uint8Array): number[] {
 
 export const fromArray = (arr: number[]): Uint8Array => Uint8Array.from(arr);
 
+/** IPC may hand a Buffer or a plain Uint8Array; either way a Uint8Array over the same bytes. */
+export const asBytes = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
 export const asciiArray = (text: string): number[] => toArray(new TextEncoder().encode(text));
 
 /** The first line of an addon error (they carry Rust backtraces). */

@@ -1,16 +1,17 @@
 // A miner's iroh endpoint (main-thread handle): node id from the hotkey, one message per stream,
 // dialing by node id + addresses, and a health check that restarts a dead endpoint with the same identity.
+import {fork, type ChildProcess} from 'node:child_process';
 import {EventEmitter} from 'node:events';
-import {Worker} from 'node:worker_threads';
+import {fileURLToPath} from 'node:url';
 import {minerSecretKey} from './identity.js';
-import type {StreamKind} from './iroh.js';
-import type {Envelope, Health, Inbound, InboundReply, PeerAddr, RelayOption, Reply, Request, Results, Stage, Timeouts, WorkerOptions} from './node-protocol.js';
+import {asBytes, type StreamKind} from './iroh.js';
+import type {Envelope, Health, Inbound, InboundReply, PeerAddr, RelayOption, Reply, Request, Results, Stage, Timeouts, EndpointOptions} from './node-protocol.js';
 
 export type {PeerAddr, RelayOption, Timeouts, Stage};
 
-// Running from .ts (tsx, tests) the worker needs the tsx loader; compiled, it is the .js sibling.
+// Running from .ts (tsx, tests) the child needs the tsx loader; compiled, it is the .js sibling.
 const fromTs = import.meta.url.endsWith('.ts');
-const workerUrl = new URL(fromTs ? './node-worker.ts' : './node-worker.js', import.meta.url);
+const childPath = fileURLToPath(new URL(fromTs ? './endpoint-process.ts' : './endpoint-process.js', import.meta.url));
 
 /** IOTA's per-stream cap. */
 export const MAX_MESSAGE_BYTES = 100 * 2 ** 20;
@@ -51,7 +52,7 @@ export class P2PRequestError extends Error {
 export type HealthReport = {healthy: boolean; reason?: string; health?: Health};
 
 export class P2PNode extends EventEmitter {
-	private worker: Worker | undefined;
+	private child: ChildProcess | undefined;
 	private nextId = 1;
 	private pending = new Map<number, {resolve: (v: any) => void; reject: (e: Error) => void}>();
 	private handler: InboundHandler = () => null;
@@ -60,7 +61,7 @@ export class P2PNode extends EventEmitter {
 	private monitor: NodeJS.Timeout | undefined;
 	private relayMisses = 0;
 	private info: Results['start'] = {nodeId: '', directAddresses: [], relayUrl: null};
-	private readonly workerOptions: WorkerOptions;
+	private readonly endpointOptions: EndpointOptions;
 	readonly options: NodeOptions;
 	/** Restarts so far (the dashboard may show it). */
 	restarts = 0;
@@ -70,7 +71,7 @@ export class P2PNode extends EventEmitter {
 		this.options = options;
 		const secretKey = options.secretKey ?? (options.hotkey ? minerSecretKey(options.hotkey) : undefined);
 		if (!secretKey || secretKey.length !== 32) throw new Error('P2PNode needs a hotkey or a 32-byte secret key');
-		this.workerOptions = {
+		this.endpointOptions = {
 			secretKey,
 			bindAddr: options.bindAddr,
 			relay: options.relay ?? {mode: 'disabled'},
@@ -98,17 +99,17 @@ export class P2PNode extends EventEmitter {
 	get relayUrl(): string | null { return this.info.relayUrl; }
 	/** What peers need to dial this node (publish it in the registry). */
 	addr(): PeerAddr { return {nodeId: this.nodeId, directAddresses: this.directAddresses, relayUrl: this.relayUrl}; }
-	get running(): boolean { return this.worker !== undefined; }
+	get running(): boolean { return this.child !== undefined; }
 
 	setHandler(handler: InboundHandler): void { this.handler = handler; }
 
 	/** Sends one message on a fresh stream; BI resolves with the peer's whole reply, UNI with null. */
 	request(peer: PeerAddr, kind: StreamKind, data: Uint8Array, timeouts: Timeouts, maxReplyBytes = MAX_MESSAGE_BYTES): Promise<Uint8Array | null> {
 		return this.call({op: 'request', peer, kind, data, timeouts, maxReplyBytes})
-			.then(r => (r.reply ? new Uint8Array(r.reply) : null));
+			.then(r => (r.reply ? asBytes(r.reply) : null));
 	}
 
-	/** Dead when the worker does not answer, the endpoint is closed or bound to nothing; degraded without a wanted relay. */
+	/** Dead when the endpoint process does not answer, the endpoint is closed or bound to nothing; degraded without a wanted relay. */
 	async checkHealth(): Promise<HealthReport> {
 		const ms = this.options.healthTimeoutMs ?? 5000;
 		let timer: NodeJS.Timeout | undefined;
@@ -128,11 +129,11 @@ export class P2PNode extends EventEmitter {
 		}
 	}
 
-	/** Replaces the endpoint (same secret key, so the same node id); in-flight requests fail with stage 'closed'. */
+	/** Replaces the endpoint process (same secret key, so the same node id); in-flight requests fail with stage 'closed'. */
 	restart(reason = 'requested'): Promise<void> {
 		this.restarting ??= (async () => {
 			try {
-				await this.stopWorker(new P2PRequestError('closed', `endpoint restarting (${reason})`));
+				await this.stopChild(new P2PRequestError('closed', `endpoint restarting (${reason})`));
 				if (this.closing) return;
 				await this.spawn();
 				this.restarts++;
@@ -148,12 +149,12 @@ export class P2PNode extends EventEmitter {
 		this.closing = true;
 		clearInterval(this.monitor);
 		await this.restarting?.catch(() => {});
-		await this.stopWorker(new P2PRequestError('closed', 'endpoint closed'));
+		await this.stopChild(new P2PRequestError('closed', 'endpoint closed'));
 	}
 
-	/** Kills the worker as a crash would (tests of the restart path). */
-	async crashForTest(): Promise<void> {
-		await this.worker?.terminate();
+	/** Kills the endpoint process as a crash would (tests of the restart path). */
+	crashForTest(): void {
+		this.child?.kill('SIGKILL');
 	}
 
 	private async watch(): Promise<void> {
@@ -167,14 +168,15 @@ export class P2PNode extends EventEmitter {
 	}
 
 	private async spawn(): Promise<void> {
-		const worker = fromTs
-			// `execArgv: ['--import', 'tsx']` is not enough on Node 20 (the entry loads before the hook), so register first.
-			? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(m => { m.register(); return import(${JSON.stringify(workerUrl.href)}); })`, {eval: true})
-			: new Worker(workerUrl);
-		this.worker = worker;
-		worker.on('message', (m: Reply | Inbound) => {
+		// execArgv is set, not inherited: under `node --test` the parent's flags would make the child a test runner.
+		const child = fork(childPath, [], {execArgv: fromTs ? ['--import', 'tsx'] : [], serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc']});
+		this.child = child;
+		// Keep the tail of stderr: a Rust panic explains itself there.
+		let stderr = '';
+		child.stderr!.on('data', d => { stderr = (stderr + String(d)).slice(-4096); });
+		child.on('message', (m: Reply | Inbound) => {
 			if ('type' in m) {
-				void this.inbound(worker, m);
+				void this.inbound(child, m);
 				return;
 			}
 			const p = this.pending.get(m.id);
@@ -184,48 +186,52 @@ export class P2PNode extends EventEmitter {
 			else p.reject(m.stage ? new P2PRequestError(m.stage, m.error) : new Error(m.error));
 		});
 		const died = (error: Error) => {
-			if (this.worker !== worker) return;
-			this.worker = undefined;
+			if (this.child !== child) return;
+			this.child = undefined;
 			this.failPending(new P2PRequestError('closed', error.message));
 			// A crashed endpoint is replaced at once unless we are shutting down or already restarting.
 			if (!this.closing && !this.restarting) void this.restart(error.message).catch(e => this.emit('restartFailed', e));
 		};
-		worker.on('error', died);
-		worker.on('exit', code => died(new Error(`p2p worker exited with code ${code}`)));
+		child.on('error', died);
+		child.on('exit', (code, signal) => {
+			const panic = stderr.split('\n').find(l => l.includes('panicked'));
+			died(new Error(`p2p endpoint process exited (${signal ?? `code ${code}`})${panic ? `: ${panic.trim()}` : ''}`));
+		});
 		try {
-			this.info = await this.call({op: 'start', options: this.workerOptions});
+			this.info = await this.call({op: 'start', options: this.endpointOptions});
 		} catch (error) {
-			this.worker = undefined;
-			await worker.terminate();
+			this.child = undefined;
+			child.kill('SIGKILL');
 			throw error;
 		}
 	}
 
-	private async inbound(worker: Worker, m: Inbound): Promise<void> {
+	private async inbound(child: ChildProcess, m: Inbound): Promise<void> {
 		let reply: Uint8Array | null = null;
 		try {
-			reply = (await this.handler({kind: m.kind, remote: m.remote, data: new Uint8Array(m.data), readMs: m.readMs})) ?? null;
+			reply = (await this.handler({kind: m.kind, remote: m.remote, data: asBytes(m.data), readMs: m.readMs})) ?? null;
 		} catch (error) {
 			this.emit('handlerError', error);
 		}
-		if (m.kind === 'uni' || this.worker !== worker) return;
-		worker.postMessage({op: 'inboundReply', inboundId: m.inboundId, data: reply} satisfies InboundReply);
+		if (m.kind === 'uni' || this.child !== child || !child.connected) return;
+		child.send({op: 'inboundReply', inboundId: m.inboundId, data: reply} satisfies InboundReply);
 	}
 
-	private async stopWorker(error: Error): Promise<void> {
-		const worker = this.worker;
-		this.worker = undefined;
+	private async stopChild(error: Error): Promise<void> {
+		const child = this.child;
+		this.child = undefined;
 		this.failPending(error);
-		if (!worker) return;
-		// Ask the endpoint to close cleanly, but never wait on a stuck one.
+		if (!child || child.exitCode !== null || child.signalCode !== null) return;
+		const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
+		// Ask the endpoint to close cleanly (iroh takes up to ~3 s), but never wait on a stuck one.
 		const id = this.nextId++;
-		worker.postMessage({id, op: 'close'} satisfies Envelope);
-		await new Promise<void>(resolve => {
-			const timer = setTimeout(resolve, 3000);
-			worker.on('message', (r: Reply) => { if (r.id === id) { clearTimeout(timer); resolve(); } });
-			worker.once('exit', () => { clearTimeout(timer); resolve(); });
-		});
-		await worker.terminate();
+		const closed = new Promise<void>(resolve => child.on('message', (r: Reply | Inbound) => { if (!('type' in r) && r.id === id) resolve(); }));
+		if (child.connected) child.send({id, op: 'close'} satisfies Envelope);
+		const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+		await Promise.race([exited, closed]);
+		child.kill('SIGKILL');
+		await exited;
+		clearTimeout(timer);
 	}
 
 	private failPending(error: Error): void {
@@ -234,12 +240,12 @@ export class P2PNode extends EventEmitter {
 	}
 
 	private call<K extends Request['op']>(req: Extract<Request, {op: K}>): Promise<Results[K]> {
-		const worker = this.worker;
-		if (!worker) return Promise.reject(new P2PRequestError('closed', 'p2p endpoint is not running'));
+		const child = this.child;
+		if (!child || !child.connected) return Promise.reject(new P2PRequestError('closed', 'p2p endpoint is not running'));
 		const id = this.nextId++;
 		return new Promise((resolve, reject) => {
 			this.pending.set(id, {resolve, reject});
-			worker.postMessage({id, ...req} as Envelope);
+			child.send({id, ...req} as Envelope);
 		});
 	}
 }

@@ -1,19 +1,24 @@
-// Iroh endpoint worker: accepts and dials QUIC streams, one whole message per stream, off the main thread
-// (the addon moves bytes as number[], about a second of conversion per 4 MiB that would stall the UI).
-import {parentPort} from 'node:worker_threads';
-import {ALPN_BI, ALPN_UNI, alpnOf, asciiArray, firstLine, fromArray, iroh, toArray, type Iroh, type StreamKind} from './iroh.js';
-import type {Envelope, Health, Inbound, InboundReply, PeerAddr, Reply, Request, Results, Stage, Timeouts, WorkerOptions} from './node-protocol.js';
+// The iroh endpoint's own process: accepts and dials QUIC streams, one whole message per stream. A separate
+// process because the addon can panic and abort its process (seen once closing an endpoint), and it moves bytes
+// as number[] (about a second of conversion per 4 MiB) that would stall the miner's UI.
+import {ALPN_BI, ALPN_UNI, alpnOf, asBytes, asciiArray, firstLine, fromArray, iroh, toArray, type Iroh, type StreamKind} from './iroh.js';
+import type {Envelope, Health, Inbound, InboundReply, PeerAddr, Reply, Request, Results, Stage, Timeouts, EndpointOptions} from './node-protocol.js';
 
-if (!parentPort) throw new Error('node-worker.ts must run as a worker thread');
-const port = parentPort;
+if (!process.send) throw new Error('endpoint-process.ts must run as a forked child with an IPC channel');
+const toParent = (m: Reply | Inbound) => process.send!(m);
+// Orphaned (the miner died): go too.
+process.on('disconnect', () => process.exit(0));
 
 class StageError extends Error {
 	constructor(readonly stage: Stage, message: string) { super(message); }
 }
 
 let endpoint: Iroh.Endpoint | undefined;
-let options: WorkerOptions | undefined;
+let options: EndpointOptions | undefined;
+/** Our dials, one per peer and stream kind, reused for every message. */
 const connections = new Map<string, Promise<Iroh.Connection>>();
+/** Every open connection by remote node id, dialled or accepted (see dropPeer). */
+const live = new Map<string, Set<Iroh.Connection>>();
 const awaitingReply = new Map<number, (data: Uint8Array | null) => void>();
 let nextInbound = 1;
 
@@ -30,13 +35,13 @@ function within<T>(work: Promise<T>, ms: number, stage: Stage, abandon?: () => u
 		.finally(() => clearTimeout(timer));
 }
 
-function relayMode(o: WorkerOptions): Iroh.RelayMode {
+function relayMode(o: EndpointOptions): Iroh.RelayMode {
 	if (o.relay.mode === 'disabled') return iroh.RelayMode.disabled();
 	if (o.relay.mode === 'default') return iroh.RelayMode.defaultMode();
 	return iroh.RelayMode.customFromUrls(o.relay.urls);
 }
 
-async function start(o: WorkerOptions): Promise<Results['start']> {
+async function start(o: EndpointOptions): Promise<Results['start']> {
 	options = o;
 	const b = iroh.Endpoint.builder();
 	// Minimal = crypto only: no DNS/pkarr discovery, peers come from the registry's node id + addresses.
@@ -67,10 +72,38 @@ async function acceptLoop(ep: Iroh.Endpoint): Promise<void> {
 	}
 }
 
+function track(conn: Iroh.Connection): string {
+	const remote = conn.remoteId().toString();
+	const set = live.get(remote) ?? new Set();
+	set.add(conn);
+	live.set(remote, set);
+	const untrack = () => {
+		set.delete(conn);
+		if (set.size === 0 && live.get(remote) === set) live.delete(remote);
+	};
+	conn.closed().then(untrack, untrack);
+	return remote;
+}
+
+/**
+ * Closes every connection to a peer after a failure. A peer that died without a goodbye (killed, crashed)
+ * leaves our side of its connections open, and while any is open iroh does not complete a new dial to the
+ * same node id, not even to its new address (seen with @number0/iroh 1.1.0).
+ */
+function dropPeer(nodeId: string): void {
+	for (const kind of ['bi', 'uni'] as const) connections.delete(`${nodeId}/${kind}`);
+	for (const conn of live.get(nodeId) ?? []) {
+		try {
+			conn.close(0n, asciiArray('stale'));
+		} catch {}
+	}
+	live.delete(nodeId);
+}
+
 async function serveConnection(incoming: Iroh.Incoming): Promise<void> {
 	const conn = await (await incoming.accept()).connect();
 	const alpn = Buffer.from(conn.alpn()).toString('latin1');
-	const remote = conn.remoteId().toString();
+	const remote = track(conn);
 	// Each stream is served on its own so one slow message never holds up the next from the same peer.
 	if (alpn === ALPN_BI) for (;;) void serveBi(await conn.acceptBi(), remote);
 	else if (alpn === ALPN_UNI) for (;;) void serveUni(await conn.acceptUni(), remote);
@@ -79,8 +112,7 @@ async function serveConnection(incoming: Iroh.Incoming): Promise<void> {
 
 function toMain(kind: StreamKind, remote: string, data: Uint8Array, readMs: number): number {
 	const inboundId = nextInbound++;
-	const msg: Inbound = {type: 'inbound', inboundId, kind, remote, data: data.buffer as ArrayBuffer, readMs};
-	port.postMessage(msg, [msg.data]);
+	toParent({type: 'inbound', inboundId, kind, remote, data, readMs});
 	return inboundId;
 }
 
@@ -136,7 +168,7 @@ function connection(peer: PeerAddr, kind: StreamKind, connectMs: number, fresh: 
 	const pending = within(ep.connect(addr, asciiArray(alpnOf(kind))), connectMs, 'connect');
 	connections.set(key, pending);
 	const forget = () => { if (connections.get(key) === pending) connections.delete(key); };
-	pending.then(conn => conn.closed().then(forget, forget), forget);
+	pending.then(conn => { track(conn); conn.closed().then(forget, forget); }, forget);
 	return pending;
 }
 
@@ -153,22 +185,18 @@ async function exchange(conn: Iroh.Connection, m: Extract<Request, {op: 'request
 }
 
 async function request(m: Extract<Request, {op: 'request'}>): Promise<Results['request']> {
-	const key = `${m.peer.nodeId}/${m.kind}`;
-	let conn = await connection(m.peer, m.kind, m.timeouts.connectMs, false);
-	let reply: Uint8Array | null;
+	let conn: Iroh.Connection | undefined;
 	try {
-		reply = await exchange(conn, m);
+		conn = await connection(m.peer, m.kind, m.timeouts.connectMs, false);
+		return {reply: await exchange(conn, m)};
 	} catch (error) {
-		// A failed exchange may mean a dead connection (peer restarted on a new port): later requests dial afresh.
-		// Its other streams are left to finish or time out on their own.
-		const cached = connections.get(key);
-		if (cached) void cached.then(c => { if (c === conn) connections.delete(key); }, () => {});
-		// Redial at once only when the connection is known closed and nothing was received yet.
-		if (!(error instanceof StageError) || error.stage !== 'send' || conn.closeReason() === null) throw error;
+		const wasClosed = conn !== undefined && conn.closeReason() !== null;
+		dropPeer(m.peer.nodeId);
+		// A reused connection that turned out closed before anything was sent: redial once at once.
+		if (!wasClosed || !(error instanceof StageError) || error.stage !== 'send') throw error;
 		conn = await connection(m.peer, m.kind, m.timeouts.connectMs, true);
-		reply = await exchange(conn, m);
+		return {reply: await exchange(conn, m)};
 	}
-	return {reply: reply ? reply.buffer as ArrayBuffer : null};
 }
 
 function health(): Health {
@@ -182,7 +210,8 @@ async function close(): Promise<Results['close']> {
 	endpoint = undefined;
 	for (const c of connections.values()) c.then(conn => conn.close(0n, []), () => {}).catch(() => {});
 	connections.clear();
-	if (ep) await within(ep.close(), 3000, 'closed').catch(() => {});
+	// iroh bounds its own graceful close (about 3 s with a dial still pending); the parent kills us if it hangs.
+	if (ep) await ep.close().catch(() => {});
 	return {};
 }
 
@@ -195,17 +224,15 @@ async function handle(m: Envelope): Promise<unknown> {
 	}
 }
 
-port.on('message', (m: Envelope | InboundReply) => {
+process.on('message', (m: Envelope | InboundReply) => {
 	if (m.op === 'inboundReply') {
-		awaitingReply.get(m.inboundId)?.(m.data);
+		awaitingReply.get(m.inboundId)?.(m.data && asBytes(m.data));
 		awaitingReply.delete(m.inboundId);
 		return;
 	}
+	if (m.op === 'request') m.data = asBytes(m.data);
 	handle(m).then(
-		result => {
-			const transfer = result && typeof result === 'object' && 'reply' in result && result.reply instanceof ArrayBuffer ? [result.reply] : [];
-			port.postMessage({id: m.id, ok: true, result} satisfies Reply, transfer);
-		},
-		error => port.postMessage({id: m.id, ok: false, error: firstLine(error), stage: error instanceof StageError ? error.stage : undefined} satisfies Reply),
+		result => toParent({id: m.id, ok: true, result}),
+		error => toParent({id: m.id, ok: false, error: firstLine(error), stage: error instanceof StageError ? error.stage : undefined}),
 	);
 });
