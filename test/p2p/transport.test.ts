@@ -190,6 +190,20 @@ test('a peer that never answers times out (receive), retries count, an unreachab
 	}
 });
 
+test('a message over the inbound cap is refused (stream reset), the endpoint keeps working', {timeout: 60_000}, async () => {
+	const small = await P2PTransport.start({hotkey: keyring.addFromUri('//Ivan').address, ...local, maxMessageBytes: 4096});
+	try {
+		small.setTraining(true);
+		small.onPush(() => P2PStatus.SUCCESS);
+		const big = await a.push(small.addr(), push('too-big', new Uint8Array(8192)));
+		assert.equal(big.status, P2PStatus.ERROR);
+		assert.match(big.error!, /receive|reset|closed/i);
+		assert.equal((await a.push(small.addr(), push('fits', new Uint8Array(1024)))).status, P2PStatus.SUCCESS);
+	} finally {
+		await small.close();
+	}
+});
+
 test('peer status travels on UNI and is stamped on arrival', async () => {
 	const got: Array<{s: PeerStatus; from: string}> = [];
 	b.onPeerStatus((s, from) => got.push({s, from}));
