@@ -1,10 +1,12 @@
 // The iroh endpoint's own process: accepts and dials QUIC streams, one whole message per stream. A separate
 // process because the addon can panic and abort its process (seen once closing an endpoint), and it moves bytes
 // as number[] (about a second of conversion per 4 MiB) that would stall the miner's UI.
-import {ALPN_BI, ALPN_UNI, alpnOf, asBytes, asciiArray, firstLine, fromArray, iroh, toArray, type Iroh, type StreamKind} from './iroh.js';
+import {ALPN_BI, ALPN_UNI, alpnOf, asBytes, asciiArray, firstLine, fromArray, iroh as loadIroh, toArray, type Iroh, type StreamKind} from './iroh.js';
 import type {Envelope, Health, Inbound, InboundReply, PeerAddr, Reply, Request, Results, Stage, Timeouts, EndpointOptions} from './node-protocol.js';
 
 if (!process.send) throw new Error('endpoint-process.ts must run as a forked child with an IPC channel');
+// Loaded in start(), so a missing addon is that call's error rather than a crash.
+let iroh: typeof Iroh;
 const toParent = (m: Reply | Inbound) => process.send!(m);
 // Orphaned (the miner died): go too.
 process.on('disconnect', () => process.exit(0));
@@ -42,6 +44,7 @@ function relayMode(o: EndpointOptions): Iroh.RelayMode {
 }
 
 async function start(o: EndpointOptions): Promise<Results['start']> {
+	iroh = loadIroh();
 	options = o;
 	const b = iroh.Endpoint.builder();
 	// Minimal = crypto only: no DNS/pkarr discovery, peers come from the registry's node id + addresses.

@@ -3,8 +3,23 @@ import {createRequire} from 'node:module';
 import type * as Iroh from '@number0/iroh/index.js';
 
 export type {Iroh};
-// The package's "main"/"types" point at a missing iroh-js/ folder; index.js itself is right (and avoids DEP0128).
-export const iroh = createRequire(import.meta.url)('@number0/iroh/index.js') as typeof Iroh;
+
+let loaded: typeof Iroh | undefined;
+
+/**
+ * The addon, loaded on first use so that importing source/p2p never fails: its native binary comes as an
+ * optional dependency (@number0/iroh-<platform>), which `npm install --omit=optional` leaves out.
+ */
+export function iroh(): typeof Iroh {
+	if (loaded) return loaded;
+	try {
+		// The package's "main"/"types" point at a missing iroh-js/ folder; index.js itself is right (and avoids DEP0128).
+		loaded = createRequire(import.meta.url)('@number0/iroh/index.js') as typeof Iroh;
+		return loaded;
+	} catch (error) {
+		throw new Error(`the iroh P2P addon cannot load (${firstLine(error)}); reinstall without --omit=optional so its platform package (@number0/iroh-${process.platform}-${process.arch}*) is present`);
+	}
+}
 
 export const ALPN_BI = 'my-simple-protocol/1.0/bi';
 export const ALPN_UNI = 'my-simple-protocol/1.0/uni';

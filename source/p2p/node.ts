@@ -185,20 +185,24 @@ export class P2PNode extends EventEmitter {
 			if (m.ok) p.resolve(m.result);
 			else p.reject(m.stage ? new P2PRequestError(m.stage, m.error) : new Error(m.error));
 		});
+		let started = false;
 		const died = (error: Error) => {
 			if (this.child !== child) return;
 			this.child = undefined;
 			this.failPending(new P2PRequestError('closed', error.message));
-			// A crashed endpoint is replaced at once unless we are shutting down or already restarting.
-			if (!this.closing && !this.restarting) void this.restart(error.message).catch(e => this.emit('restartFailed', e));
+			// A crashed endpoint is replaced at once unless we are shutting down or already restarting;
+			// one that never started is not (a missing addon would loop), its start() fails instead.
+			if (started && !this.closing && !this.restarting) void this.restart(error.message).catch(e => this.emit('restartFailed', e));
 		};
 		child.on('error', died);
 		child.on('exit', (code, signal) => {
-			const panic = stderr.split('\n').find(l => l.includes('panicked'));
-			died(new Error(`p2p endpoint process exited (${signal ?? `code ${code}`})${panic ? `: ${panic.trim()}` : ''}`));
+			const lines = stderr.split('\n');
+			const why = lines.find(l => l.includes('panicked')) ?? lines.find(l => /Error\b/.test(l));
+			died(new Error(`p2p endpoint process exited (${signal ?? `code ${code}`})${why ? `: ${why.trim()}` : ''}`));
 		});
 		try {
 			this.info = await this.call({op: 'start', options: this.endpointOptions});
+			started = true;
 		} catch (error) {
 			this.child = undefined;
 			child.kill('SIGKILL');
