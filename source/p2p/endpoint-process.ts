@@ -58,8 +58,12 @@ async function start(o: EndpointOptions): Promise<Results['start']> {
 	void acceptLoop(endpoint);
 	// With relays, give the endpoint a moment to find its home relay so the first advertised address has it.
 	if (o.relay.mode !== 'disabled') await within(endpoint.online(), 5000, 'connect').catch(() => {});
-	const addr = endpoint.addr();
-	return {nodeId: endpoint.id().toString(), directAddresses: addr.directAddresses(), relayUrl: addr.relayUrl()};
+	return addrOf(endpoint);
+}
+
+function addrOf(ep: Iroh.Endpoint): Results['addr'] {
+	const addr = ep.addr();
+	return {nodeId: ep.id().toString(), directAddresses: addr.directAddresses(), relayUrl: addr.relayUrl()};
 }
 
 async function acceptLoop(ep: Iroh.Endpoint): Promise<void> {
@@ -223,6 +227,7 @@ async function handle(m: Envelope): Promise<unknown> {
 		case 'start': return start(m.options);
 		case 'request': return request(m);
 		case 'health': return health();
+		case 'addr': return endpoint ? addrOf(endpoint) : Promise.reject(new StageError('closed', 'endpoint is not running'));
 		case 'close': return close();
 	}
 }

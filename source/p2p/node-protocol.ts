@@ -25,13 +25,15 @@ export type Request =
 	| {op: 'start'; options: EndpointOptions}
 	| {op: 'request'; peer: PeerAddr; kind: StreamKind; data: Uint8Array; timeouts: Timeouts; maxReplyBytes: number}
 	| {op: 'health'}
+	| {op: 'addr'}
 	| {op: 'close'};
 
 export type Health = {closed: boolean; sockets: number; relayUrl: string | null; relayWanted: boolean};
 export type Results = {
-	start: {nodeId: string; directAddresses: string[]; relayUrl: string | null};
+	start: Results['addr'];
 	request: {reply: Uint8Array | null};
 	health: Health;
+	addr: {nodeId: string; directAddresses: string[]; relayUrl: string | null};
 	close: {};
 };
 

@@ -101,6 +101,12 @@ export class P2PNode extends EventEmitter {
 	addr(): PeerAddr { return {nodeId: this.nodeId, directAddresses: this.directAddresses, relayUrl: this.relayUrl}; }
 	get running(): boolean { return this.child !== undefined; }
 
+	/** Asks the endpoint for its current addresses (they can change with the network or a new home relay). */
+	async refreshAddr(): Promise<PeerAddr> {
+		this.info = await this.call({op: 'addr'});
+		return this.addr();
+	}
+
 	setHandler(handler: InboundHandler): void { this.handler = handler; }
 
 	/** Sends one message on a fresh stream; BI resolves with the peer's whole reply, UNI with null. */

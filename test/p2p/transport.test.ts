@@ -51,6 +51,10 @@ test('the node id follows from the hotkey: secret = sha256("iota-miner-" + ss58)
 	assert.equal(a.addr().relayUrl, null);
 });
 
+test('refreshAddr reports the same endpoint', async () => {
+	assert.deepEqual(await a.node.refreshAddr(), a.addr());
+});
+
 test('a 4 MiB tensor pushed both ways arrives byte-exact with its BLAKE3', {timeout: 120_000}, async t => {
 	const got: InboundPush[] = [];
 	a.onPush(p => { got.push(p); return P2PStatus.SUCCESS; });
