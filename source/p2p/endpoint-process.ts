@@ -172,10 +172,13 @@ function connection(peer: PeerAddr, kind: StreamKind, connectMs: number, fresh: 
 	} catch (error) {
 		return Promise.reject(new StageError('connect', `bad peer address: ${firstLine(error)}`));
 	}
-	const pending = within(ep.connect(addr, asciiArray(alpnOf(kind))), connectMs, 'connect');
+	const dial = ep.connect(addr, asciiArray(alpnOf(kind)));
+	const pending = within(dial, connectMs, 'connect');
+	// A dial that completes after its timeout is closed, not left open and untracked.
+	pending.catch(() => dial.then(late => late.close(0n, asciiArray('late'))).catch(() => {}));
 	connections.set(key, pending);
 	const forget = () => { if (connections.get(key) === pending) connections.delete(key); };
-	pending.then(conn => { track(conn); conn.closed().then(forget, forget); }, forget);
+	pending.then(conn => { track(conn); conn.closed().then(forget, forget); }).catch(forget);
 	return pending;
 }
 
