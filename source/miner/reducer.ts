@@ -35,6 +35,9 @@ export function initialMinerState(): MinerState {
 		log: [],
 		lastError: null,
 		startedAt: null,
+		protocol: null,
+		runId: null,
+		p2p: {in: 0, out: 0, bytesIn: 0, bytesOut: 0, hashFailures: 0, lastMs: null},
 	};
 }
 
@@ -141,6 +144,20 @@ export function minerReducer(state: MinerState, event: MinerEvent): MinerState {
 			return {...state, ...applyUpload(state, event.item)};
 		case 'published':
 			return {...state, published: state.published + 1};
+		case 'run':
+			return {...state, protocol: event.protocol, runId: event.runId};
+		case 'p2p': {
+			const p = state.p2p;
+			const inbound = event.direction === 'in';
+			return {...state, p2p: {
+				in: p.in + (inbound ? 1 : 0),
+				out: p.out + (inbound ? 0 : 1),
+				bytesIn: p.bytesIn + (inbound ? event.bytes : 0),
+				bytesOut: p.bytesOut + (inbound ? 0 : event.bytes),
+				hashFailures: p.hashFailures + (event.hashOk ? 0 : 1),
+				lastMs: event.ms,
+			}};
+		}
 		case 'merge_done':
 			return {
 				...state,

@@ -17,6 +17,10 @@ export type MinerStatus =
 	| 'stopped'
 	| 'error';
 
+/** current: spec 30017 (P2P activations, DiLoCo); v1: mid-2025 (activations through the store). */
+export type Protocol = 'current' | 'v1';
+export type P2PCounters = {in: number; out: number; bytesIn: number; bytesOut: number; hashFailures: number; lastMs: number | null};
+
 export type Settings = {batchesBeforeMerging: number; layers: number; [key: string]: unknown};
 
 export type MinerEvent =
@@ -35,6 +39,8 @@ export type MinerEvent =
 	| {type: 'merge_done'; layer: number; epoch: number; at: number}
 	| {type: 'score'; score: number | null; incentive: number | null; emission: string | null; emulated: boolean; at: number}
 	| {type: 'heartbeat'; at: number} // any successful orchestrator reply
+	| {type: 'run'; protocol: Protocol; runId: string | null} // which protocol the miner speaks and the run it joined
+	| {type: 'p2p'; direction: 'in' | 'out'; peer: string; bytes: number; ms: number; hashOk: boolean; at: number} // one peer-to-peer transfer
 	| {type: 'worker_crash'; message: string; at: number}
 	| {type: 'worker_restarted'; at: number}
 	| {type: 'error'; message: string; fatal: boolean; at: number}
@@ -53,6 +59,9 @@ export type MinerState = {
 	chainUrl: string | null;
 	orchestratorUrl: string | null;
 	orchestratorVersion: string | null;
+	protocol: Protocol | null;
+	runId: string | null;
+	p2p: P2PCounters;
 	layer: number | null;
 	layers: number | null; // stage `layer` of `layers`
 	phase: Phase | null;

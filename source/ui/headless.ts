@@ -60,6 +60,10 @@ export function jsonEvent(event: MinerEvent, state: MinerState, hotkey: string |
 			return {event: 'published', hotkey, key: event.key, activation_uid: event.activationUid};
 		case 'merge_done':
 			return {event: 'merge_done', hotkey, layer: event.layer, epoch: event.epoch};
+		case 'run':
+			return {event: 'run', hotkey, protocol: event.protocol, run_id: event.runId};
+		case 'p2p':
+			return {event: 'p2p', hotkey, direction: event.direction, peer: event.peer, bytes: event.bytes, ms: Math.round(event.ms), hash_ok: event.hashOk};
 		case 'score':
 			return {event: 'score', hotkey, score: event.score, incentive: event.incentive, emission: event.emission, emulated: event.emulated};
 		case 'heartbeat':
@@ -110,6 +114,10 @@ export function plainEvent(event: MinerEvent, state: MinerState): string | null 
 			return event.item.state === 'failed' ? `warn upload failed ${event.item.key} attempt ${event.item.attempts}: ${event.item.error ?? 'unknown error'}` : null;
 		case 'merge_done':
 			return `merge done layer ${event.layer} epoch ${event.epoch}`;
+		case 'run':
+			return `protocol ${event.protocol}${event.runId ? ` run ${event.runId}` : ''}`;
+		case 'p2p': // counted in the summary; a hash mismatch is worth a line of its own
+			return event.hashOk ? null : `warn p2p ${event.direction} ${event.peer.slice(0, 12)}: BLAKE3 hash mismatch (${event.bytes} bytes)`;
 		case 'score':
 			return `score ${num(event.score)} incentive ${num(event.incentive, 6)} emission ${event.emission ?? '-'}${event.emulated ? ' (devnet-emulated)' : ''}`;
 		case 'worker_crash':
@@ -146,6 +154,7 @@ export function summaryLine(state: MinerState, now: number, uploadsSince: number
 		`published ${s.published}`,
 		`heartbeat ${beat}`,
 	];
+	if (s.protocol === 'current') parts.splice(-1, 0, `p2p in ${s.p2p.in} out ${s.p2p.out} ${bytes(s.p2p.bytesIn + s.p2p.bytesOut)}${s.p2p.hashFailures ? ` ${s.p2p.hashFailures} hash failures` : ''}`);
 	if (s.waitingFor) parts.push(`waiting for ${s.waitingFor}`);
 	return parts.join(' · ');
 }

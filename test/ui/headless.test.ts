@@ -152,3 +152,27 @@ test('unsubscribe stops all output', () => {
 	store.dispatch({type: 'log', level: 'info', text: 'after stop', at: T0});
 	assert.equal(lines().length, n);
 });
+
+test('current protocol: run and p2p events as NDJSON {event:"p2p", direction, peer, bytes, ms, hash_ok}; plain shows only hash failures; summary counts', () => {
+	const store = createMinerStore();
+	const json = sink();
+	const plain = sink();
+	const stops = [startHeadless(store, {json: true, out: json.out, now: () => T0}), startHeadless(store, {json: false, out: plain.out, now: () => T0})];
+	store.dispatch({type: 'run', protocol: 'current', runId: 'devnet-run'});
+	store.dispatch({type: 'p2p', direction: 'in', peer: 'a'.repeat(64), bytes: 4096, ms: 12.4, hashOk: true, at: T0});
+	store.dispatch({type: 'p2p', direction: 'out', peer: 'b'.repeat(64), bytes: 1000, ms: 7, hashOk: false, at: T0});
+	stops.forEach(s => s());
+	const events = json.lines().map(l => JSON.parse(l) as Record<string, unknown>);
+	assert.deepEqual(events.map(e => ({...e, ts: undefined})), [
+		{event: 'run', hotkey: null, protocol: 'current', run_id: 'devnet-run', ts: undefined},
+		{event: 'p2p', hotkey: null, direction: 'in', peer: 'a'.repeat(64), bytes: 4096, ms: 12, hash_ok: true, ts: undefined},
+		{event: 'p2p', hotkey: null, direction: 'out', peer: 'b'.repeat(64), bytes: 1000, ms: 7, hash_ok: false, ts: undefined},
+	]);
+	const text = plain.lines().join('\n');
+	assert.match(text, /protocol current run devnet-run$/m);
+	assert.match(text, /warn p2p out bbbbbbbbbbbb: BLAKE3 hash mismatch \(1000 bytes\)$/m);
+	assert.equal(plain.lines().filter(l => / p2p in /.test(l)).length, 0, 'good transfers are not a line each');
+	const s = store.getState();
+	assert.deepEqual(s.p2p, {in: 1, out: 1, bytesIn: 4096, bytesOut: 1000, hashFailures: 1, lastMs: 7});
+	assert.equal(s.protocol, 'current');
+});
