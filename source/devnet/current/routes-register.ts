@@ -34,6 +34,7 @@ export function registerRegistrationRoutes(core: CurrentCore): void {
 	core.route('POST', '/miner/register', {auth: 'signed', body: S.RegisterMinerRequest, maxBody: REGISTER_BODY_LIMIT}, ({hotkey, body, signedText}) => {
 		const now = core.now();
 		state.queue.prune(now - FINISHED_KEEP_MS);
+		state.queue.expireAbandoned(now - (settings.queue_hold_s + settings.confirm_timeout_s) * 1000, now);
 		// One open entry per hotkey; asking again with another payload is flagged, not queued twice.
 		const open = state.queue.openFor(hotkey);
 		if (open) {

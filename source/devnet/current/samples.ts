@@ -1,7 +1,8 @@
 // Layer-0 sample texts: the corpus (Debian's license texts by default) cut into pieces long enough
 // for B*S tokens, stored once in the devnet store under samples/{run}/.
+import {existsSync} from 'node:fs';
 import {PutObjectCommand} from '@aws-sdk/client-s3';
-import {readCorpus} from '../../training/data.js';
+import {DEFAULT_CORPUS, readCorpus} from '../../training/data.js';
 import type {Presigner} from '../../storage/presign.js';
 import {sampleKey} from './objects.js';
 import type {CurrentSettings} from './settings.js';
@@ -27,9 +28,24 @@ export function cutSamples(docs: string[], minBytes: number, max: number): strin
 	return out;
 }
 
-export async function storeSamples(s: CurrentSettings, presigner: Presigner): Promise<string[]> {
+const WORDS = 'the a of to and in that is for on with as by at from this it be are was or an which one all their more will can other these into only new some time about than most over such also after first may well two many'.split(' ');
+
+/** Where the default corpus is missing (not Debian-like): deterministic word salad, 64 KB of it. */
+export function fallbackCorpus(): string {
+	let s = 1;
+	const words: string[] = [];
+	for (let i = 0; i < 12_000; i++) {
+		s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+		words.push(WORDS[s % WORDS.length]!);
+	}
+	return words.join(' ');
+}
+
+export async function storeSamples(s: CurrentSettings, presigner: Presigner, log: (line: string) => void = () => {}): Promise<string[]> {
 	const minBytes = s.mini_batch_size * s.sequence_length * s.sample_bytes_per_token;
-	const pieces = cutSamples(readCorpus(s.corpus), minBytes, s.max_samples);
+	const fallback = s.corpus === DEFAULT_CORPUS && !existsSync(DEFAULT_CORPUS);
+	if (fallback) log(`orchestrator: no ${DEFAULT_CORPUS}: layer-0 samples are generated text`);
+	const pieces = cutSamples(fallback ? [fallbackCorpus()] : readCorpus(s.corpus), minBytes, s.max_samples);
 	const keys = pieces.map((_, i) => sampleKey(s.run_id, i));
 	// A few at a time: the store is s3rver on the same machine.
 	for (let i = 0; i < pieces.length; i += 8) {

@@ -63,7 +63,7 @@ export async function startCurrentOrchestrator(opts: CurrentOrchestratorOptions)
 	const now = () => Date.now() + offset;
 	const log = opts.log ?? (() => {});
 	const presigner = new Presigner(makeS3Client({...opts.store}), opts.store.bucket);
-	const samples = await storeSamples(settings, presigner);
+	const samples = await storeSamples(settings, presigner, log);
 	const state = new CurrentState(join(opts.dataDir, 'current.sqlite'), model.layers, now());
 	const guard = new RequestIdGuard();
 	const limiter = new RateLimiter();

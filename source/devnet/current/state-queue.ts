@@ -59,6 +59,10 @@ export class QueueBook {
 	markMismatch(queueId: string): void {
 		this.db.prepare('UPDATE queue SET payload_mismatch = 1 WHERE queue_id = ?').run(queueId);
 	}
+	/** Entries nobody moved on (queued or confirmed, left by a miner that stopped polling) expire, so they do not fill the queue. */
+	expireAbandoned(before: number, now: number): void {
+		this.db.prepare("UPDATE queue SET status = 'expired', updated_at = ?, detail = 'abandoned: not polled' WHERE status IN ('queued', 'confirmed') AND updated_at < ?").run(now, before);
+	}
 	/** Finished entries older than `before` are dropped (the table stays small). */
 	prune(before: number): void {
 		this.db.prepare(`DELETE FROM queue WHERE status NOT IN ${OPEN} AND updated_at < ?`).run(before);

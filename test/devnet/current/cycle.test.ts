@@ -180,3 +180,13 @@ test('report_loss: the last layer only, once per activation', async () => {
 	await assert.rejects(a!.reportLoss({activation_id: act!.activation_id!, loss: 1}), /only the last layer/);
 	assert.equal(env.devnet.server.state.miner(c.hotkey)!.last_loss, 3.25);
 });
+
+test('a restart of the orchestrator keeps miners, phases, the epoch and the merged partitions', async () => {
+	const d = by[0]![1]!;
+	const before = await d.getMergedPartitions();
+	await env.devnet.restartOrchestrator();
+	assert.deepEqual(await d.heartbeat(), {run_id: 'devnet-run', layer: 0, epoch: 1, phase: 'training', status: 'active'});
+	assert.deepEqual((await d.getMergedPartitions()).map(p => [p.chunk_number, p.miner_hotkey]), before.map(p => [p.chunk_number, p.miner_hotkey]));
+	assert.equal(env.devnet.server.state.work.mismatches().length, 2);
+	assert.equal((await d.getActivations(1)).length, 1, 'samples are served again');
+});

@@ -3,7 +3,7 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {chunkPlan, quorum} from '../../../source/devnet/current/phases.js';
 import {consumersOf, producerOf, type Step} from '../../../source/devnet/current/state-work.js';
-import {cutSamples} from '../../../source/devnet/current/samples.js';
+import {cutSamples, fallbackCorpus} from '../../../source/devnet/current/samples.js';
 import {resolveCurrentSettings} from '../../../source/devnet/current/settings.js';
 import {runModel} from '../../../source/devnet/current/model.js';
 
@@ -51,6 +51,9 @@ test('samples: pieces of at least the asked bytes, cut at whitespace; a short co
 	assert.equal(cutSamples(['tiny text'], 100, 3).length, 1);
 	assert.ok(Buffer.byteLength(cutSamples(['tiny text'], 100, 3)[0]!) >= 100);
 	assert.equal(cutSamples(docs, 100, 2).length, 2);
+	const fallback = fallbackCorpus();
+	assert.equal(fallback, fallbackCorpus(), 'deterministic');
+	assert.ok(cutSamples([fallback], 4 * 128 * 6, 512).length >= 15);
 });
 
 test('settings and run model: devnet defaults, flag overrides, bad values refused', () => {
