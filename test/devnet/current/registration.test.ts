@@ -33,6 +33,13 @@ test('run info, run epoch and health for any hotkey of the subnet', async () => 
 	assert.deepEqual(flags, ['auto_local_batch_size', 'sync_patches', 'weighted_partition_averaging'], 'the documented defaults: attest off');
 	assert.deepEqual(await c(0).getRunEpoch('devnet-run'), {run_id: 'devnet-run', epoch: 0});
 	await assert.rejects(c(0).getRunEpoch('other-run'), (e: unknown) => e instanceof E.CurrentProtocolError && e.errorName === 'RunNotFoundError');
+	// The challenge is issued (attestation stays optional: attest is off).
+	const ch = await c(0).requestAttestationChallenge('registration');
+	assert.equal(ch.action, 'registration');
+	const blob = JSON.parse(ch.attestation_challenge_blob) as {challenge_id: string; run_id: string};
+	assert.match(blob.challenge_id, /^[0-9a-f-]{36}$/);
+	assert.equal(blob.run_id, 'devnet-run');
+	assert.ok(ch.expires_at > Date.now() / 1000);
 });
 
 test('a hotkey outside the metagraph, or not registered with the orchestrator, gets EntityNotRegisteredError', async () => {
