@@ -8,7 +8,8 @@ import {UserError, errorMessage} from '../errors.js';
 import {canonicalJson, pyString} from '../orchestrator/canonical-json.js';
 import {defaultSettings, resolveSettings, type OrchestratorSettingsInput} from '../orchestrator/settings.js';
 import {defaultDataDir} from '../paths.js';
-import type {Devnet} from '../devnet/devnet.js';
+import type {CurrentDevnet, Devnet, DevnetProtocol} from '../devnet/devnet.js';
+import type {CurrentSettingsInput} from '../devnet/current/settings.js';
 
 const num = (kind: 'int' | 'float' | 'share') => (kind === 'int' ? intArg() : numberArg(kind === 'float' ? 'positive' : 'share'));
 
@@ -41,7 +42,11 @@ type DevnetFlags = {
 	miners?: number;
 	minerModel?: string;
 	minerBackend?: string;
+	protocol: DevnetProtocol;
 } & Record<string, unknown>;
+
+/** v1 setting flags that mean the same for the current protocol's orchestrator (same key). */
+const SHARED_WITH_CURRENT = new Set(['batches_before_merging', 'upload_threshold', 'merge_threshold', 'partitions_threshold', 'phase_timeout_s', 'activation_timeout_s', 'rate_limit_per_s']);
 
 export function addDevnetCommand(program: Command): void {
 	const d = defaultSettings();
@@ -50,6 +55,7 @@ export function addDevnetCommand(program: Command): void {
 		.description('run a local devnet: Subtensor chain with subnet 9, S3-compatible object store and the IOTA v1 orchestrator, all on 127.0.0.1')
 		.option('--headless', 'no interactive screen: log lines only (for CI and scripts)')
 		.option('--json', 'print NDJSON events (implies --headless); one line {"event": "devnet_ready", ...} once all three accept connections')
+		.addOption(new Option('--protocol <name>', 'orchestrator protocol: v1 (IOTA spec 4065) or current (spec 30017, with the bridge registry at /bridge)').choices(['v1', 'current']).default('v1'))
 		.option('--host <ip>', 'address all three listen on', '127.0.0.1')
 		.option('--port <n>', 'orchestrator HTTP port (0 = any free port)', portArg, 8010)
 		.option('--chain-port <n>', 'chain WebSocket port (0 = any free port)', portArg, 9944)
@@ -89,13 +95,39 @@ function settingsFrom(flags: DevnetFlags): OrchestratorSettingsInput {
 	}
 }
 
+/** The current orchestrator's settings: --config (its own keys) plus the setting flags it shares with v1. */
+async function currentSettingsFrom(flags: DevnetFlags): Promise<CurrentSettingsInput> {
+	let merged: Record<string, unknown> = {};
+	if (flags.config) {
+		try {
+			merged = JSON.parse(readFileSync(flags.config, 'utf8')) as Record<string, unknown>;
+		} catch (error) {
+			throw new UserError(`cannot read --config ${flags.config}: ${errorMessage(error)}`, 2);
+		}
+	}
+	for (const [flag, key] of SETTING_FLAGS) {
+		const prop = flag.slice(2).split(' ')[0]!.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+		if (flags[prop] === undefined) continue;
+		if (!SHARED_WITH_CURRENT.has(key)) throw new UserError(`${flag.split(' ')[0]} is a v1 orchestrator setting: not available with --protocol current`, 2);
+		merged[key] = flags[prop];
+	}
+	const {resolveCurrentSettings} = await import('../devnet/current/settings.js');
+	try {
+		return resolveCurrentSettings(merged as CurrentSettingsInput);
+	} catch (error) {
+		throw new UserError(errorMessage(error), 2);
+	}
+}
+
 async function runDevnet(flags: DevnetFlags): Promise<void> {
 	const json = Boolean(flags.json);
 	const emit = (line: string) => process.stdout.write(`${line}\n`);
 	const log = (line: string) => (json ? emit(`{"event": "log", "line": ${pyString(line)}}`) : emit(line));
-	const settings = settingsFrom(flags);
+	const current = flags.protocol === 'current';
+	const settings = current ? undefined : settingsFrom(flags);
+	const currentSettings = current ? await currentSettingsFrom(flags) : undefined;
 	if (flags.reset) rmSync(flags.dataDir, {recursive: true, force: true});
-	let devnet;
+	let devnet: Devnet | CurrentDevnet;
 	try {
 		devnet = await (await import('../devnet/devnet.js')).startDevnet({
 			dataDir: flags.dataDir,
@@ -104,7 +136,9 @@ async function runDevnet(flags: DevnetFlags): Promise<void> {
 			chainPort: flags.chainPort,
 			storePort: flags.storePort,
 			blockIntervalMs: flags.blockTime * 1000,
+			protocol: flags.protocol,
 			settings,
+			currentSettings,
 			log,
 		});
 	} catch (error) {
@@ -120,7 +154,10 @@ async function runDevnet(flags: DevnetFlags): Promise<void> {
 		emit(`devnet ready (data in ${devnet.dataDir})`);
 		emit(`  chain         ${devnet.chain}  (netuid ${devnet.netuid})`);
 		emit(`  store         ${devnet.store}`);
-		emit(`  orchestrator  ${devnet.orchestrator}  (${devnet.settings.layers} layers, BATCHES_BEFORE_MERGING ${devnet.settings.batches_before_merging})`);
+		const what = devnet.protocol === 'current'
+			? `current protocol, run ${devnet.settings.run_id}, ${devnet.settings.model} model, BATCHES_BEFORE_MERGING ${devnet.settings.batches_before_merging}; bridge at ${devnet.orchestrator}/bridge`
+			: `${devnet.settings.layers} layers, BATCHES_BEFORE_MERGING ${devnet.settings.batches_before_merging}`;
+		emit(`  orchestrator  ${devnet.orchestrator}  (${what})`);
 		emit('Press Ctrl+C to stop.');
 	}
 	let miners: {stop(): Promise<void>} | null = null;
@@ -143,6 +180,7 @@ async function runDevnet(flags: DevnetFlags): Promise<void> {
 		process.once('SIGTERM', () => stop('SIGTERM'));
 	});
 	if (flags.miners) {
+		if (current) log('devnet: note: --protocol current serves spec 30017; miners that speak only v1 will not register');
 		minersStarting = import('../devnet/miners.js')
 			.then(m => m.startDevnetMiners({count: flags.miners!, chainUrl: devnet.chain, orchestratorUrl: devnet.orchestrator, netuid: devnet.netuid, dataDir: devnet.dataDir, json, emit, log, model: flags.minerModel, backend: flags.minerBackend}))
 			.then(m => (miners = m))

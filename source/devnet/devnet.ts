@@ -1,5 +1,6 @@
 // The whole devnet on 127.0.0.1: the Subtensor chain (subnet 9), the object store and the
 // orchestrator, with state under one data dir. Used by `iota-tui devnet`, tests and the miner.
+// `protocol` picks the orchestrator: IOTA's v1 API (the default) or the current one (spec 30017).
 import {mkdirSync} from 'node:fs';
 import {join} from 'node:path';
 import type {OrchestratorSettings, OrchestratorSettingsInput} from '../orchestrator/settings.js';
@@ -8,6 +9,10 @@ import {startObjectStore, type ObjectStore} from './store.js';
 import {startOrchestrator, type OrchestratorServer} from './server.js';
 import type {DevnetValidator} from './score-validator.js';
 import {DEFAULT_SPOT_CHECK, type SpotCheckSettings} from './score-spotcheck.js';
+import type {CurrentOrchestratorServer} from './current/server.js';
+import type {CurrentSettings, CurrentSettingsInput} from './current/settings.js';
+
+export type DevnetProtocol = 'current' | 'v1';
 
 export interface DevnetOptions {
 	/** Where the SQLite state and the store's files live (default ~/.local/share/iota-tui/devnet). */
@@ -21,14 +26,20 @@ export interface DevnetOptions {
 	chainUrl?: string;
 	/** Replace the chain entirely (unit tests only; no chain is started). */
 	chainView?: ChainView;
+	/** Which orchestrator to serve (default v1). */
+	protocol?: DevnetProtocol;
+	/** v1 orchestrator settings. */
 	settings?: OrchestratorSettingsInput;
+	/** Current-protocol orchestrator settings (protocol 'current'). */
+	currentSettings?: CurrentSettingsInput;
 	blockIntervalMs?: number;
-	/** The orchestrator as subnet 9's validator (score, spot-check, setWeights each tempo); on by default with a chain. */
+	/** The orchestrator as subnet 9's validator (score, spot-check, setWeights each tempo); on by default with a chain, v1 only. */
 	validator?: false | {spotCheck?: SpotCheckSettings | false; auto?: boolean};
 	log?: (line: string) => void;
 }
 
 export interface Devnet {
+	protocol: 'v1';
 	chain: string;
 	store: string;
 	orchestrator: string;
@@ -43,11 +54,22 @@ export interface Devnet {
 	close(): Promise<void>;
 }
 
+/** The devnet serving the current protocol; its validator (v1 score book) is not wired to it. */
+export interface CurrentDevnet extends Omit<Devnet, 'protocol' | 'settings' | 'server' | 'validator'> {
+	protocol: 'current';
+	settings: CurrentSettings;
+	server: CurrentOrchestratorServer;
+	validator?: undefined;
+}
+
 import {defaultDataDir} from '../paths.js';
 
 export {defaultDataDir};
 
-export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
+export function startDevnet(opts: DevnetOptions & {protocol: 'current'}): Promise<CurrentDevnet>;
+export function startDevnet(opts?: DevnetOptions & {protocol?: 'v1'}): Promise<Devnet>;
+export function startDevnet(opts?: DevnetOptions): Promise<Devnet | CurrentDevnet>;
+export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet | CurrentDevnet> {
 	const log = opts.log ?? (() => {});
 	const host = opts.host ?? '127.0.0.1';
 	const dataDir = opts.dataDir ?? defaultDataDir();
@@ -80,6 +102,33 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
 		cleanups.push(() => objectStore.close());
 		log(`store: ${objectStore.url} (bucket ${objectStore.bucket})`);
 		const storeAccess = {endpoint: objectStore.url, bucket: objectStore.bucket, accessKeyId: objectStore.accessKeyId, secretAccessKey: objectStore.secretAccessKey};
+		if (opts.protocol === 'current') {
+			const {startCurrentOrchestrator} = await import('./current/server.js');
+			const currentOpts = {dataDir, chain: view, store: storeAccess, settings: opts.currentSettings, host, port: opts.port ?? 0, log};
+			let server = await startCurrentOrchestrator(currentOpts);
+			cleanups.push(() => server.close()); // `server` is reassigned on restart: the cleanup closes the live one
+			log(`orchestrator: ${server.url} (current protocol, spec 30017; run ${server.settings.run_id}, bridge at ${server.url}/bridge)`);
+			if (!opts.chainView && opts.validator !== false) log('validator: not started (it scores the v1 orchestrator only)');
+			const devnet: CurrentDevnet = {
+				protocol: 'current',
+				chain: chainUrl,
+				store: objectStore.url,
+				orchestrator: server.url,
+				netuid,
+				dataDir,
+				settings: server.settings,
+				objectStore,
+				server,
+				async restartOrchestrator() {
+					await server.close();
+					server = await startCurrentOrchestrator({...currentOpts, port: server.port});
+					devnet.server = server;
+					log('orchestrator: restarted');
+				},
+				close,
+			};
+			return devnet;
+		}
 		let validator: DevnetValidator | undefined;
 		const orchestratorOpts = {
 			dataDir, chain: view, store: storeAccess, settings: opts.settings, host, port: opts.port ?? 0, log,
@@ -98,6 +147,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
 			cleanups.push(() => validator!.close());
 		}
 		const devnet: Devnet = {
+			protocol: 'v1',
 			chain: chainUrl,
 			store: objectStore.url,
 			orchestrator: server.url,
