@@ -2,6 +2,7 @@
 // session so the CLI, the devnet's autostart and the tests depend on these shapes only.
 import type {KeyringPair} from '@polkadot/keyring/types';
 import type {ChainClient} from '../chain/client.js';
+import type {RelayOption} from '../p2p/node.js';
 import type {BackendChoice} from '../training/backend-names.js';
 import type {ModelConfig} from '../training/config.js';
 import type {SampleTokenizer} from '../training/head-data.js';
@@ -9,8 +10,12 @@ import type {MinerStore} from './types.js';
 
 export type MinerOptions = {
 	orchestratorUrl: string;
-	/** Which miner protocol the orchestrator speaks; only IOTA v1 so far (the default). */
-	protocol?: 'v1';
+	/** Which miner protocol the orchestrator speaks: IOTA v1 (the default) or the current one (spec 30017, P2P activations). */
+	protocol?: 'current' | 'v1';
+	/** current: the bridge v2 peer registry (default: the orchestrator's /bridge). */
+	bridgeUrl?: string;
+	/** current: the iroh endpoint's bind address and relays (default: loopback, no relay, for a loopback orchestrator). */
+	p2p?: {bindAddr?: string; relay?: RelayOption};
 	/** Chain for the uid and incentive/emission; `chain` (an open client) wins over `chainUrl`. */
 	chainUrl?: string;
 	chain?: ChainClient;

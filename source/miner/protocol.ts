@@ -37,6 +37,10 @@ export type RunSettings = {
 	phaseTimeoutS: number;
 	/** What the dashboard shows (the `settings` event). */
 	display: Settings;
+	/** The run's [B, S] when the orchestrator sets it (current: model_metadata.dataset); else the model config's. */
+	batch?: {size: number; seqLen: number};
+	/** Where the head's samples come from: its own corpus (v1, the default) or the orchestrator (`sample` work). */
+	headSamples?: 'local' | 'orchestrator';
 };
 
 /** A failure the session reacts to (fault() gives null for errors that are not the orchestrator's answer). */
@@ -60,6 +64,7 @@ export type FetchTensor = (maxBytes: number) => Promise<Uint8Array>;
 export type Work = (
 	| {kind: 'forward'; id: string; input: FetchTensor; /** the last stage's token ids (v1: the initial activation) */ targets?: FetchTensor}
 	| {kind: 'backward'; id: string; /** the output gradient */ input: FetchTensor}
+	| {kind: 'sample'; id: string; /** the head's [B, S] token ids (torch.save int64), from the orchestrator's sample */ tokens: FetchTensor}
 	| {kind: 'idle'; /** waiting on backwards for the activations this miner holds */ cacheFull: boolean}
 	| {kind: 'unusable'} // the adapter logged why: pause before asking again
 	| {kind: 'merge'} // the layer left training: run the merge sequence
@@ -133,4 +138,7 @@ export interface MinerProtocol {
 
 	/** Transfers one job of the persistent upload queue (and publishes it where the protocol wants that). */
 	runUpload(job: QueuedJob): Promise<void>;
+
+	/** Ends what the adapter runs besides requests (P2P endpoint, timers); stop() caps the wait. */
+	close?(): Promise<void>;
 }

@@ -1,6 +1,9 @@
 // startMiner, the miner's entry point for the CLI, the devnet's autostart and the tests: a
-// MinerSession over the protocol the options pick (IOTA v1, the only one so far).
+// MinerSession over the protocol the options pick: IOTA v1 (the default) or the current one (spec 30017).
 import {UserError} from '../errors.js';
+import {getConfig} from '../training/config.js';
+import {byteSampleTokenizer} from '../training/data.js';
+import {createCurrentProtocol} from './current/adapter.js';
 import type {MinerHandle, MinerOptions} from './options.js';
 import type {MinerProtocol, ProtocolHost} from './protocol.js';
 import {MinerSession} from './session.js';
@@ -10,6 +13,18 @@ export type {MinerHandle, MinerOptions, MinerStats} from './options.js';
 
 const protocols: Record<NonNullable<MinerOptions['protocol']>, (host: ProtocolHost, opts: MinerOptions) => MinerProtocol> = {
 	v1: (host, opts) => createV1Protocol(host, {url: opts.orchestratorUrl, signer: opts.hotkeyPair, attempts: opts.clientAttempts, backoffMs: opts.clientBackoffMs, storeHosts: opts.storeHosts}),
+	current: (host, opts) =>
+		createCurrentProtocol(host, {
+			url: opts.orchestratorUrl,
+			signer: opts.hotkeyPair,
+			model: typeof opts.model === 'object' ? opts.model : getConfig(opts.model ?? 'devnet'),
+			tokenizer: opts.tokenizer ?? byteSampleTokenizer,
+			bridgeUrl: opts.bridgeUrl,
+			p2p: opts.p2p,
+			attempts: opts.clientAttempts,
+			backoffMs: opts.clientBackoffMs,
+			storeHosts: opts.storeHosts,
+		}),
 };
 
 export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {

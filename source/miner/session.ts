@@ -82,7 +82,9 @@ export class MinerSession {
 		const s = await ctx.protocol.settings();
 		ctx.settings = s;
 		ctx.dispatch({type: 'settings', settings: s.display});
-		const config = (ctx.config = typeof opts.model === 'object' ? opts.model : getConfig(opts.model ?? 'devnet'));
+		const named = typeof opts.model === 'object' ? opts.model : getConfig(opts.model ?? 'devnet');
+		// The run's batch shape, where the orchestrator sets one, wins over the config's (same weights).
+		const config = (ctx.config = s.batch ? {...named, batchSize: s.batch.size, seqLen: s.batch.seqLen} : named);
 		if (config.splits.length !== s.layers) throw new UserError(`the orchestrator trains ${s.layers} layers but model config "${config.name}" has ${config.splits.length} stages (pick another --model)`);
 		await this.startTrainer();
 		await this.openQueue();
@@ -90,7 +92,7 @@ export class MinerSession {
 		if (tokenizer.vocabSize > config.vocabSize || (opts.tokenizer && tokenizer.vocabSize !== config.vocabSize)) {
 			throw new UserError(`tokenizer ${tokenizer.name} has ${tokenizer.vocabSize} ids but model config "${config.name}" a ${config.vocabSize}-token vocabulary (pick a matching --model or --tokenizer)`);
 		}
-		if (ctx.layer === 0) await headSamples(ctx);
+		if (ctx.layer === 0 && s.headSamples !== 'orchestrator') await headSamples(ctx);
 		await syncLayer(ctx);
 		startBackground(ctx);
 	}
@@ -194,7 +196,8 @@ export class MinerSession {
 			if (ctx.queue) await this.drain(ctx.queue, ctx.opts.drainMs ?? 4000);
 			ctx.uploadsCtl.abort();
 			if (ctx.queue) await capped(ctx.queue.close({abort: true}).catch(e => ctx.log('warn', `upload queue close: ${errorMessage(e)}`)), 1500);
-			await capped(ctx.trainer?.close() ?? Promise.resolve(), 1500);
+			// The protocol's own processes (P2P endpoint) close alongside the worker, within the same limit.
+			await Promise.all([capped(ctx.trainer?.close() ?? Promise.resolve(), 1500), capped(ctx.protocol.close?.() ?? Promise.resolve(), 1500)]);
 			if (ctx.ownChain) await capped(ctx.chain?.close() ?? Promise.resolve(), 1000);
 			ctx.dispatch({type: 'stopped', at: ctx.now()});
 		})();

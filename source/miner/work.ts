@@ -17,7 +17,8 @@ export async function trainOnce(ctx: MinerContext): Promise<boolean> {
 	if (work.kind === 'unusable') await dropWork(ctx);
 	else if (work.kind === 'backward') await backward(ctx, work);
 	else if (work.kind === 'forward') await forward(ctx, work);
-	else if (ctx.layer === 0 && !work.cacheFull) await startSample(ctx);
+	else if (work.kind === 'sample') await sampleForward(ctx, work);
+	else if (ctx.layer === 0 && !work.cacheFull && ctx.settings!.headSamples !== 'orchestrator') await startSample(ctx);
 	else {
 		ctx.waiting(work.cacheFull ? 'backward passes for the cached activations (cache full)' : `activations from layer ${ctx.layer - 1}`);
 		await ctx.sleep(ctx.pollMs);
@@ -55,13 +56,25 @@ async function startSample(ctx: MinerContext): Promise<void> {
 	// A text sample, tokenized with BOS first and cut to [B, S] as IOTA's head does; it travels as int64.
 	const ids = int32Ids(source.batch(ctx.sampleTokenizer!, batchSize, seqLen));
 	const idsTensor: TensorData = {dtype: 'int32', shape: [batchSize, seqLen], data: ids.buffer as ArrayBuffer};
-	const tokenIds = encodeWire(idsTensor);
+	await headForward(ctx, uid, idsTensor, encodeWire(idsTensor));
+}
+
+/** The head's forward on token ids [B, S]; `tokenIds` is their wire form (v1 uploads it as the initial activation). */
+async function headForward(ctx: MinerContext, uid: string, ids: TensorData, tokenIds: Uint8Array): Promise<void> {
+	const tokens = ids.shape[0]! * ids.shape[1]!;
 	ctx.waiting(null);
 	const t0 = ctx.now();
-	const r = await ctx.trainer!.forward(uid, idsTensor);
+	const r = await ctx.trainer!.forward(uid, ids);
 	ctx.saved.add(uid);
-	ctx.dispatch({type: 'batch', direction: 'forward', activationUid: uid, tokens: batchSize * seqLen, ms: ctx.now() - t0, at: ctx.now()});
+	ctx.dispatch({type: 'batch', direction: 'forward', activationUid: uid, tokens, ms: ctx.now() - t0, at: ctx.now()});
 	await deliver(ctx, {id: uid, direction: 'forward', body: encodeWire(r.output!), tokenIds});
+}
+
+/** A sample the orchestrator handed out (current protocol): its token ids, then the head's forward. */
+async function sampleForward(ctx: MinerContext, a: Extract<Work, {kind: 'sample'}>): Promise<void> {
+	ctx.waiting(`sample text of activation ${a.id.slice(0, 8)}`);
+	const bytes = await a.tokens(maxActivationBytes(ctx.config));
+	await headForward(ctx, a.id, decodeWire(bytes, idsExpect), bytes);
 }
 
 // Activations, gradients and token ids travel as torch.save tensors (bf16 / int64), size-capped.
