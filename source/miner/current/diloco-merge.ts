@@ -252,7 +252,19 @@ export async function mergePartitions(io: DilocoIo, p: MergeInput): Promise<Merg
 			continue;
 		}
 		for (const s of merged.skipped) io.log('warn', `chunk ${chunk}: source ${s.index + 1} skipped: ${s.reason}`);
-		const blobPath = await uploadBlob(client, 'partition', merged.blob.bytes, io.xfer, io.upload);
+		let blobPath: string;
+		try {
+			blobPath = await uploadBlob(client, 'partition', merged.blob.bytes, io.xfer, io.upload);
+		} catch (error) {
+			// One failed upload loses this chunk only (its other merger may have it); a stop ends the merge.
+			stopped(io);
+			if (isLate(error)) {
+				io.log('info', `layer ${io.layer} finished merging while chunk ${chunk} was uploading`);
+				return out;
+			}
+			skip(`partition blob not uploaded (${errorMessage(error)})`);
+			continue;
+		}
 		partitions.push({layer: io.layer, chunk_number: chunk, miner_hotkey: client.hotkey, blob_path: blobPath, other_miner_hotkey: other.get(chunk) ?? null});
 		out.merged.push({chunk, blobPath, sources: merged.used.length});
 	}
