@@ -1,12 +1,14 @@
-// Training benchmark (not a test): forward+backward tokens/s per stage of the devnet config and of one
-// IOTA-1B-shaped block, on every TF.js backend that loads, against PyTorch on the same machine in the same run.
-// PyTorch comes from `python3 -c "import torch"` (Debian: `apt-get install python3-torch`); this script installs nothing.
-// Usage: npm run bench -- [--json] [--backends wasm,cpu] [--steps 3] [--block-seq 128] [--block-batch 1] [--torch-device cpu|cuda|cpu,cuda|none] [--python PATH] [--full] [--adamw-ops]
-//   [--suite old,iota] [--iota-cases devnet,100M/tail] [--iota-batch 1] [--iota-seq 64] [--quick]
-// --adamw-ops: on webgpu, also time the AdamW cases with the tf-ops AdamW instead of the fused kernels.
-// --suite: old = the TrainerClient model above; iota = IOTA's exact stages (source/training/llama3, bench-iota.ts)
-// against test/training/torch_ref's PyTorch stages (bench_iota_torch.py). --iota-cases keeps cases whose name
-// contains one of the words; --iota-batch/--iota-seq size the 100M cases. --quick: one timed step, old suite on wasm only.
+// Training benchmark (not a test): tokens/s of IOTA's Llama-3 stages on every TF.js backend that loads, against
+// PyTorch on the same machine in the same run. PyTorch comes from `python3 -c "import torch"` (Debian:
+// `apt-get install python3-torch`); this script installs nothing.
+// Usage: npm run bench -- [--json] [--backends wasm,cpu] [--steps 3] [--block-seq 128] [--block-batch 1] [--torch-device cpu|cuda|cpu,cuda|none] [--python PATH] [--full]
+//   [--suite worker,iota] [--iota-cases devnet,100M/tail] [--iota-batch 1] [--iota-seq 64] [--quick]
+// --suite: worker = through the training worker (TrainerClient) as the miner and `train` use it: one devnet stage's
+// forward + backward calls, the whole devnet model's train step (trainBatch + the stages' NAdam steps, what `train`
+// runs) and one IOTA-1B-shaped block; iota = IOTA's exact stages in-process (source/training/llama3, bench-iota.ts).
+// Both against test/training/torch_ref's PyTorch stages (bench_iota_torch.py). `old` is an alias of worker.
+// --iota-cases keeps cases whose name contains one of the words; --iota-batch/--iota-seq size the 100M cases.
+// --quick: one timed step, worker suite on wasm only.
 import {spawnSync} from 'node:child_process';
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {monitorEventLoopDelay} from 'node:perf_hooks';
@@ -14,6 +16,8 @@ import {parseArgs} from 'node:util';
 import {backendNames, type BackendName} from '../source/training/backend.js';
 import {TrainerClient} from '../source/training/client.js';
 import {configs, type ModelConfig} from '../source/training/config.js';
+import {llamaModelFor} from '../source/training/llama3/from-model-config.js';
+import {IOTA_INNER, stageBeta1} from '../source/training/llama3/inner-optimizer.js';
 import {float32, int32} from '../source/training/tensor-data.js';
 import {ratioIota, runIota} from './bench-iota.js';
 
@@ -27,15 +31,14 @@ const {values: args} = parseArgs({options: {
 	python: {type: 'string'},
 	out: {type: 'string', default: 'bench/results/latest.json'},
 	full: {type: 'boolean', default: false},
-	'adamw-ops': {type: 'boolean', default: false},
-	suite: {type: 'string', default: 'old,iota'},
+	suite: {type: 'string', default: 'worker,iota'},
 	'iota-cases': {type: 'string'},
 	'iota-batch': {type: 'string', default: '1'},
 	'iota-seq': {type: 'string', default: '64'},
 	quick: {type: 'boolean', default: false},
 }});
 const steps = args.quick ? 1 : Math.max(1, Number(args.steps));
-const suites = new Set(args.suite!.split(',').map(s => s.trim()));
+const suites = new Set(args.suite!.split(',').map(s => s.trim()).map(s => (s === 'old' ? 'worker' : s)));
 const log = (s: string) => process.stderr.write(s + '\n');
 
 type Case = {case: string; config: ModelConfig; stage: number | 'all'; batch: number; seq: number; shape: string; heavy: boolean; step?: boolean};
@@ -49,9 +52,9 @@ const block1b: ModelConfig = {...configs['iota-1b']!, name: 'iota-1b-block', nLa
 const bb = Number(args['block-batch']), bs = Number(args['block-seq']);
 const cases: Case[] = [
 	...[0, 1, 2].map(s => ({case: `devnet/stage${s}`, config: devnet, stage: s, batch: devnet.batchSize, seq: devnet.seqLen, shape: `B${devnet.batchSize} T${devnet.seqLen} D${devnet.dModel}`, heavy: false})),
-	{case: 'devnet/train-step', config: devnet, stage: 'all', batch: devnet.batchSize, seq: devnet.seqLen, shape: `B${devnet.batchSize} T${devnet.seqLen} D${devnet.dModel} +AdamW`, heavy: false, step: true},
+	{case: 'devnet/train-step', config: devnet, stage: 'all', batch: devnet.batchSize, seq: devnet.seqLen, shape: `B${devnet.batchSize} T${devnet.seqLen} D${devnet.dModel} +NAdam`, heavy: false, step: true},
 	{case: 'iota-1b/block', config: block1b, stage: 1, batch: bb, seq: bs, shape: `B${bb} T${bs} D2048 F8192 H32/8`, heavy: true},
-	{case: 'iota-1b/block+adamw', config: block1b, stage: 1, batch: bb, seq: bs, shape: `B${bb} T${bs} D2048 F8192 H32/8 +AdamW`, heavy: true, step: true},
+	{case: 'iota-1b/block+nadam', config: block1b, stage: 1, batch: bb, seq: bs, shape: `B${bb} T${bs} D2048 F8192 H32/8 +NAdam`, heavy: true, step: true},
 ];
 
 const peakRss = () => process.resourceUsage().maxRSS / 1024;
@@ -82,16 +85,17 @@ async function once(client: TrainerClient, c: Case, i: number): Promise<number> 
 	return performance.now() - t0;
 }
 
-async function benchBackend(name: BackendName, label: string = name, only = (_: Case) => true): Promise<Row[]> {
+async function benchBackend(name: BackendName): Promise<Row[]> {
+	const label = name;
 	const rows: Row[] = [];
 	const loop = monitorEventLoopDelay({resolution: 5});
-	for (const c of cases.filter(only)) {
+	for (const c of cases) {
 		// Plain cpu is ~20x slower than wasm: only the per-stage cases unless --full.
 		if ((c.heavy || c.stage === 'all') && name === 'cpu' && !args.full) { log(`  ${c.case}: skipped on plain cpu (--full runs it)`); continue; }
 		const stages = c.stage === 'all' ? c.config.splits.map((_, i) => i) : [c.stage];
 		let client: TrainerClient;
 		try {
-			client = await TrainerClient.start({config: {...c.config, batchSize: c.batch}, stages, backend: name});
+			client = await TrainerClient.start({config: {...c.config, batchSize: c.batch}, stages, backend: name, engine: 'llama3'});
 		} catch (e) {
 			log(`  ${name}: cannot load (${(e as Error).message})`);
 			return rows;
@@ -106,7 +110,7 @@ async function benchBackend(name: BackendName, label: string = name, only = (_: 
 			rows.push({case: c.case, backend: label, shape: c.shape, tokens_per_s: (c.batch * c.seq) / (ms / 1000), ms_per_step: ms, peak_rss_mb: peakRss(), reference: null, ratio_vs_reference: null});
 			log(`  ${label} ${c.case}: ${ms.toFixed(1)} ms/step`);
 		} catch (e) {
-			// e.g. wasm's 4 GiB memory cannot hold the 1B block with its AdamW state: report and go on.
+			// e.g. wasm's 4 GiB memory cannot hold the 1B block with its NAdam state: report and go on.
 			loop.disable();
 			log(`  ${label} ${c.case}: failed (${(e as Error).message.split('\n')[0]})`);
 		} finally { await client.close().catch(() => {}); }
@@ -121,31 +125,32 @@ function findPython(): string | undefined {
 	return candidates.find(p => spawnSync(p, ['-c', 'import torch'], {stdio: 'ignore'}).status === 0);
 }
 
+/** PyTorch's IOTA stages on the worker suite's shapes: forward+backward, plus NAdam where the case steps; not the whole-model step. */
 function torchRows(device: string): Row[] {
 	const py = findPython();
 	if (!py) { log(`  pytorch-${device}: no python3 with torch (Debian: apt-get install python3-torch; or --python PATH)`); return []; }
-	const list = cases.map(c => ({case: c.case, shape: c.shape, stage: c.stage === 'all' ? -1 : c.stage, batch: c.batch, seq: c.seq, config: c.config}))
-		.filter((c, i) => c.stage >= 0 && !cases[i]!.step);
-	const r = spawnSync(py, [new URL('./bench-torch.py', import.meta.url).pathname, '--device', device, '--steps', String(steps), '--cases', JSON.stringify(list)], {encoding: 'utf8', maxBuffer: 1 << 24});
+	const list = cases.filter(c => c.stage !== 'all').map(c => {
+		const {cfg, splits} = llamaModelFor(c.config);
+		const layer = c.stage as number;
+		return {case: c.case, shape: c.shape, cfg, split: splits[layer], batch: c.batch, seq: c.seq, noOptimizer: !c.step,
+			optimizer: {...IOTA_INNER, beta1: stageBeta1(splits.length, layer)}};
+	});
+	const r = spawnSync(py, [new URL('./bench_iota_torch.py', import.meta.url).pathname, '--device', device, '--steps', String(steps), '--cases', JSON.stringify(list)], {encoding: 'utf8', maxBuffer: 1 << 24});
 	if (r.status !== 0) { log(`  pytorch-${device} failed: ${(r.stderr || '').trim().split('\n').at(-1)}`); return []; }
-	return r.stdout.trim().split('\n').filter(Boolean).map(l => JSON.parse(l));
+	const rows = r.stdout.trim().split('\n').filter(l => l.startsWith('{')).map(l => JSON.parse(l) as Row & {blas?: string});
+	for (const x of rows) if (x.blas === 'reference') x.note = 'reference BLAS: apt-get install libopenblas0-pthread for a fair number';
+	return rows;
 }
 
 const wanted: BackendName[] = args.backends ? args.backends.split(',').map(s => s.trim()) as BackendName[] : [...backendNames];
 for (const b of wanted) if (!backendNames.includes(b)) { console.error(`error: unknown backend "${b}" (choose from ${backendNames.join(', ')})`); process.exit(2); }
 
 const rows: Row[] = [];
-const oldWanted = suites.has('old') ? (args.quick && !args.backends ? wanted.filter(b => b === 'wasm') : wanted) : [];
-for (const name of oldWanted) { log(`backend ${name}`); rows.push(...await benchBackend(name)); }
-if (suites.has('old') && args['adamw-ops'] && wanted.includes('webgpu')) {
-	process.env.IOTA_TUI_ADAMW = 'ops'; // read by the worker's trainer at each step
-	log('backend webgpu with the tf-ops AdamW');
-	rows.push(...await benchBackend('webgpu', 'webgpu-tfops-adamw', c => Boolean(c.step)));
-	delete process.env.IOTA_TUI_ADAMW;
-}
+const workerWanted = suites.has('worker') ? (args.quick && !args.backends ? wanted.filter(b => b === 'wasm') : wanted) : [];
+for (const name of workerWanted) { log(`backend ${name}`); rows.push(...await benchBackend(name)); }
 const torchDevices = args['torch-device'] === 'none' ? [] : args['torch-device']!.split(',');
 const refs: Row[] = [];
-if (suites.has('old')) for (const d of torchDevices) { log(`pytorch ${d}`); refs.push(...torchRows(d)); }
+if (suites.has('worker')) for (const d of torchDevices) { log(`pytorch ${d}`); refs.push(...torchRows(d)); }
 if (suites.has('iota')) {
 	const iota = runIota({backends: wanted, torchDevices, steps, full: args.full!, python: findPython(), cases: args['iota-cases'],
 		batch100m: Number(args['iota-batch']), seq100m: Number(args['iota-seq']), log});
@@ -173,6 +178,7 @@ else {
 		r.ratio_vs_reference === null ? '' : `${r.ratio_vs_reference.toFixed(3)} (${r.reference})`, r.event_loop_p99_ms?.toFixed(2) ?? '', r.skipped ? `skipped: ${r.skipped}` : r.note ?? '']);
 	const w = head.map((h, i) => Math.max(h.length, ...body.map(b => b[i]!.length)));
 	for (const line of [head, w.map(n => '-'.repeat(n)), ...body]) console.log(line.map((c, i) => c.padEnd(w[i]!)).join('  '));
-	console.log(`\nwrote ${args.out}; tokens/s = batch*seq / median step time (stage = forward call + backward call with recomputation; PyTorch = one eager forward+backward;
+	console.log(`\nwrote ${args.out}; tokens/s = batch*seq / median step time (worker stage = forward call + backward call with recomputation,
++NAdam with the optimizer step; train-step = the whole model's trainBatch + step; PyTorch = one eager forward+backward (+ NAdam step);
 iota-* = LlamaStage forward+backward + InnerOptimizer NAdam step vs the same in PyTorch, fb/opt = the two parts).`);
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""PyTorch reference for the IOTA-stage rows of scripts/bench.ts: the parity-tested Stage of
+"""PyTorch reference for scripts/bench.ts (iota-* rows and the worker suite's stage rows): the parity-tested Stage of
 test/training/torch_ref/iota_stages.py on the same shapes, fp32, eager. One step = forward + backward
-(tail: shifted cross-entropy loss) + torch.optim.NAdam with IOTA's inner settings (torch 1.13's NAdam couples
-the weight decay; the cost per element is the same). Prints one JSON row per case.
+(tail: shifted cross-entropy loss) + torch.optim.NAdam with IOTA's inner settings, unless noOptimizer (torch 1.13's
+NAdam couples the weight decay; the cost per element is the same). Prints one JSON row per case.
 Usage: bench_iota_torch.py --device cpu|cuda --steps N --cases '<json list of {case, cfg, split, batch, seq, shape, noOptimizer?}>'"""
 import argparse, json, os, resource, sys, time
 import torch

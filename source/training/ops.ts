@@ -1,21 +1,10 @@
-// Building blocks with hand-written gradients where TF.js's stock ones are slow or missing:
-// - matMul: stock gradients use transposed products (10-30x slower on wasm, slower on WebGPU too),
+// Building blocks of the Llama-3 stages (llama3/), with hand-written gradients where TF.js's stock ones are slow:
+// - batched matMul: stock gradients use transposed products (10-30x slower on wasm, slower on WebGPU too),
 //   so gradients here transpose explicitly and use plain products.
-// - embedding: the gather gradient needs UnsortedSegmentSum, which wasm lacks.
-// - cross-entropy and rmsNorm: fused gradients, no CPU-born ones() tensors.
+// - rmsNorm: a fused gradient, no CPU-born ones() tensors.
 import * as tf from '@tensorflow/tfjs';
 
-const T = (x: tf.Tensor) => tf.transpose(x);
 const bT = (x: tf.Tensor) => tf.transpose(x, [0, 2, 1]);
-
-/** [n, k] x [k, m] with transpose-free gradients. */
-export const mm = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-	save([a, b]);
-	return {
-		value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
-		gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor2D, T(saved[1]!) as tf.Tensor2D), tf.matMul(T(saved[0]!) as tf.Tensor2D, dy as tf.Tensor2D)],
-	};
-}) as any) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor2D;
 
 /** Batched [b, n, k] x [b, k, m] with transpose-free gradients. */
 export const bmm = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -25,39 +14,6 @@ export const bmm = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSave
 		gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor3D, bT(saved[1]!) as tf.Tensor3D), tf.matMul(bT(saved[0]!) as tf.Tensor3D, dy as tf.Tensor3D)],
 	};
 }) as any) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor3D;
-
-const hasKernel = (name: string) => tf.getKernel(name, tf.getBackend()) !== undefined;
-
-/** Token embedding lookup; gradient via segment sum where the backend has it, else a one-hot product. */
-export function embed(table: tf.Tensor, ids: tf.Tensor1D): tf.Tensor2D {
-	const vocab = table.shape[0]!;
-	const f = tf.customGrad(((t: tf.Tensor, save: tf.GradSaveFunc) => {
-		save([t]);
-		return {
-			value: tf.gather(t, ids),
-			gradFunc: (dy: tf.Tensor) => hasKernel('UnsortedSegmentSum')
-				? tf.unsortedSegmentSum(dy, ids, vocab)
-				: tf.matMul(T(tf.oneHot(ids, vocab).toFloat()) as tf.Tensor2D, dy as tf.Tensor2D),
-		};
-	}) as any);
-	return f(table) as tf.Tensor2D;
-}
-
-/** Mean next-token cross-entropy of logits [n, v] against int labels [n]; gradient is (softmax - onehot) / n. */
-export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
-	const [n, v] = logits.shape;
-	const f = tf.customGrad(((z: tf.Tensor, save: tf.GradSaveFunc) => {
-		const oh = tf.oneHot(labels, v).toFloat();
-		const lse = tf.logSumExp(z, 1);
-		const picked = tf.sum(tf.mul(z, oh), 1);
-		save([z, oh]);
-		return {
-			value: tf.div(tf.sum(tf.sub(lse, picked)), constant(n)),
-			gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(tf.sub(tf.softmax(saved[0]!), saved[1]!), tf.div(dy, constant(n))),
-		};
-	}) as any);
-	return f(logits) as tf.Scalar;
-}
 
 // A JS number used as an operand becomes a new tensor uploaded on every call (a staging buffer per
 // use on WebGPU); these constants are made once per backend and kept.
@@ -92,21 +48,6 @@ export function rmsNorm(x: tf.Tensor2D, g: tf.Tensor, eps: number): tf.Tensor2D 
 }
 
 export const silu = (x: tf.Tensor) => tf.mul(x, tf.sigmoid(x));
-
-/** cos/sin tables [t, hd/2] for rotary embeddings (rotate-half layout, as in Llama). */
-export function ropeTables(t: number, headDim: number, theta: number): {cos: tf.Tensor2D; sin: tf.Tensor2D} {
-	const half = headDim / 2;
-	const cos = new Float32Array(t * half);
-	const sin = new Float32Array(t * half);
-	for (let p = 0; p < t; p++) {
-		for (let i = 0; i < half; i++) {
-			const angle = p / theta ** ((2 * i) / headDim);
-			cos[p * half + i] = Math.cos(angle);
-			sin[p * half + i] = Math.sin(angle);
-		}
-	}
-	return {cos: tf.tensor2d(cos, [t, half]), sin: tf.tensor2d(sin, [t, half])};
-}
 
 /** x: [b, h, t, hd]. */
 export function rope(x: tf.Tensor4D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor4D {

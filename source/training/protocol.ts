@@ -1,15 +1,21 @@
 // Typed messages between TrainerClient (main thread) and the training worker.
 import type {BackendChoice, BackendInfo} from './backend.js';
 import type {ModelConfig} from './config.js';
-import type {AdamWOptions, StepResult} from './trainer.js';
 import type {TensorData} from './tensor-data.js';
 
 export type VectorFormat = 'f32' | 'bf16';
 
-/** `llama3`: one IOTA Llama-3 stage with NAdam (the miner); `legacy` (default): the old model, also whole (the train command). */
-export type Engine = 'legacy' | 'llama3';
+/** The only engine: IOTA's Llama-3 stages with the inner optimizer (one stage: the miner; all stages: `train`). */
+export type Engine = 'llama3';
 
-export type InitOptions = {config: ModelConfig; stages: number[]; seed?: number; backend?: BackendChoice; adamw?: Partial<AdamWOptions>; clipNorm?: number; engine?: Engine};
+/**
+ * `stages`: one stage (forward/backward, the miner) or all of them in order (trainBatch/evalLoss, `train`).
+ * `clipNorm` replaces every stage's IOTA clip norm; `useAdamW` picks AdamW over NAdam as IOTA's use_AdamW does.
+ */
+export type InitOptions = {config: ModelConfig; stages: number[]; seed?: number; backend?: BackendChoice; clipNorm?: number; useAdamW?: boolean; engine?: Engine};
+
+/** One optimizer step. Whole model: gradNorm over all stages, clipScale the smallest, and each stage's own in `stages`. */
+export type StepResult = {gradNorm: number; clipScale: number; microBatches: number; step: number; stages?: Array<{gradNorm: number; clipScale: number}>};
 
 export type Request =
 	| {op: 'init'; options: InitOptions}
@@ -30,7 +36,7 @@ export type Request =
 export type Stats = {numParams: number; step: number; pendingMicroBatches: number; savedActivations: number; numTensors: number; tensorBytes: number; backend: string; rssBytes: number};
 
 export type Results = {
-	init: {backend: BackendInfo; numParams: number; clipNorm: number};
+	init: {backend: BackendInfo; numParams: number; clipNorm: number; clipNorms?: number[]};
 	forward: {output?: TensorData; loss?: number};
 	backward: {inputGrad?: TensorData; loss?: number};
 	trainBatch: {loss: number};

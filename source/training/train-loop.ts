@@ -1,4 +1,5 @@
-// The single-process training loop behind `train`: data on the main thread, maths in the worker.
+// The single-process training loop behind `train`: data on the main thread, maths in the worker, which holds
+// every IOTA Llama-3 stage of the config (llama-model-trainer.ts), each with its own clip norm and inner optimizer.
 import {UserError} from '../errors.js';
 import type {BackendChoice} from './backend.js';
 import {TrainerClient} from './client.js';
@@ -27,7 +28,7 @@ export async function runTraining(o: TrainingOptions): Promise<TrainingSummary> 
 	const accumulate = o.accumulate ?? 1;
 	const shape = [config.batchSize, config.seqLen];
 
-	const client = await TrainerClient.start({config, stages: config.splits.map((_, i) => i), seed: o.seed ?? 42, backend: o.backend});
+	const client = await TrainerClient.start({config, stages: config.splits.map((_, i) => i), seed: o.seed ?? 42, backend: o.backend, engine: 'llama3'});
 	let crashed: Error | undefined;
 	client.onCrash(e => { crashed = e; });
 	try {

@@ -1,15 +1,15 @@
-// Training worker: owns TF.js and a Trainer, answers one request at a time.
+// Training worker: owns TF.js and a trainer (one stage, or the whole model), answers one request at a time.
 import {parentPort} from 'node:worker_threads';
 import {UserError, errorMessage} from '../errors.js';
 import {initBackend} from './backend.js';
 import {bytesToBf16, bf16ToBytes, fromBf16, toBf16} from './bf16.js';
 import type {Envelope, Reply, VectorFormat} from './protocol.js';
+import {LlamaModelTrainer} from './llama-model-trainer.js';
 import {LlamaTrainer} from './llama-trainer.js';
-import {Trainer} from './trainer.js';
 
 if (!parentPort) throw new Error('worker.ts must run as a worker thread');
 const port = parentPort;
-let trainer: Trainer | LlamaTrainer | undefined;
+let trainer: LlamaTrainer | LlamaModelTrainer | undefined;
 
 const need = () => {
 	if (!trainer) throw new UserError('trainer not initialised');
@@ -29,8 +29,9 @@ async function handle(m: Envelope): Promise<unknown> {
 		case 'init': {
 			const backend = await initBackend(m.options.backend ?? 'auto');
 			trainer?.dispose();
-			trainer = m.options.engine === 'llama3' ? new LlamaTrainer(m.options) : new Trainer(m.options);
-			return {backend, numParams: trainer.numParams, clipNorm: trainer.clipNorm};
+			trainer = undefined;
+			trainer = m.options.stages.length === 1 ? new LlamaTrainer(m.options) : new LlamaModelTrainer(m.options);
+			return {backend, numParams: trainer.numParams, clipNorm: trainer.clipNorm, ...(trainer instanceof LlamaModelTrainer ? {clipNorms: trainer.clipNorms} : {})};
 		}
 		case 'forward': return need().forward(m.key, m.input, m.ids);
 		case 'backward': return need().backward(m.key, m.grad);

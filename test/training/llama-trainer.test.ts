@@ -84,7 +84,7 @@ test('refuses wrong inputs with one-line reasons', async () => {
 	await assert.rejects(body.forward('a', float32(new Float32Array(b * s * 3), [b, s, 3])), /stage input must be float32 \[batch, seq, 8\]/);
 	await assert.rejects(body.forward('a', float32(Float32Array.from(acts, (v, i) => (i === 4 ? NaN : v)), [b, s, c.bottleneckDim])), /forward input contains NaN at element 4/);
 	await assert.rejects(body.backward('nope', float32(acts, [b, s, c.bottleneckDim])), /no forward activation saved/);
-	await assert.rejects(body.trainBatch(), /whole-model engine/);
+	await assert.rejects(body.trainBatch(), /trainBatch needs the whole model in one worker/);
 	const head = new LlamaTrainer({config: c, stages: [0]});
 	await assert.rejects(head.forward('a', int32(Int32Array.from(ids, (v, i) => (i ? v : 999)), [b, s])), /token id 999 is outside the vocabulary \[0, 257\)/);
 	const tail = new LlamaTrainer({config: c, stages: [2]});

@@ -5,8 +5,8 @@ import {initBackend} from '../../source/training/backend.js';
 import {fromBf16, bytesToBf16} from '../../source/training/bf16.js';
 import {TrainerClient} from '../../source/training/client.js';
 import {getConfig} from '../../source/training/config.js';
+import {LlamaModelTrainer} from '../../source/training/llama-model-trainer.js';
 import {float32, int32} from '../../source/training/tensor-data.js';
-import {Trainer} from '../../source/training/trainer.js';
 
 const c = getConfig('tiny');
 const shape = [c.batchSize, c.seqLen];
@@ -15,13 +15,15 @@ let client: TrainerClient;
 
 before(async () => {
 	await initBackend('cpu');
-	client = await TrainerClient.start({config: c, stages: [0, 1, 2], seed: 3, backend: 'wasm'});
+	client = await TrainerClient.start({config: c, stages: [0, 1, 2], seed: 3, backend: 'wasm', engine: 'llama3'});
 });
 after(async () => { await client.close(); });
 
-test('training in the worker (wasm) matches training in this thread (cpu)', async () => {
+test('the whole model trained in the worker (wasm) matches training in this thread (cpu)', async () => {
 	assert.equal(client.info!.backend.name, 'wasm');
-	const local = new Trainer({config: c, stages: [0, 1, 2], seed: 3});
+	const local = new LlamaModelTrainer({config: c, stages: [0, 1, 2], seed: 3});
+	assert.equal(client.info!.numParams, local.numParams);
+	assert.deepEqual(client.info!.clipNorms, local.clipNorms);
 	const lossLocal = await local.trainBatch(int32(ids, shape));
 	const sent = int32(ids, shape);
 	const {loss} = await client.trainBatch(sent);
@@ -33,17 +35,23 @@ test('training in the worker (wasm) matches training in this thread (cpu)', asyn
 	assert.ok(Math.sqrt(d / n) < 1e-4, `gradient relative error ${Math.sqrt(d / n)}`);
 	const r = await client.step(1e-3);
 	assert.equal(r.step, 1);
+	assert.equal(r.stages!.length, 3);
 	const s = await client.stats();
 	assert.equal(s.step, 1);
 	assert.equal(s.numParams, local.numParams);
+	const held = await client.evalLoss(int32(ids, shape));
+	assert.ok(held.loss < loss, `one step lowers the loss on its own batch: ${loss} -> ${held.loss}`);
+	await assert.rejects(client.forward('k', int32(ids, shape)), /forward takes one stage/);
 	local.dispose();
 });
 
-test('bf16 weights and optimizer state export and import round-trip through the worker', async () => {
+test('bf16 weights and optimizer state of the whole model export and import round-trip through the worker', async () => {
 	const w = await client.exportWeights('bf16');
 	assert.equal(w.length, 2 * client.info!.numParams);
 	const st = await client.exportOptimizerState('bf16');
-	assert.equal(st.length, 4 * client.info!.numParams);
+	const local = new LlamaModelTrainer({config: c, stages: [0, 1, 2]});
+	assert.equal(st.length, 2 * (await local.exportOptimizerState()).length, 'the three stages\' IOTA optimizer vectors');
+	local.dispose();
 	const other = await TrainerClient.start({config: c, stages: [0, 1, 2], seed: 99, backend: 'cpu'});
 	try {
 		assert.notDeepEqual(await other.exportWeights('bf16'), w);
@@ -53,12 +61,17 @@ test('bf16 weights and optimizer state export and import round-trip through the 
 		assert.deepEqual(f, fromBf16(bytesToBf16(w)));
 		await other.importOptimizerState(st.slice(), 'bf16', 1);
 		assert.deepEqual(await other.exportOptimizerState('bf16'), st);
+		assert.equal((await other.stats()).step, 1);
+		// Both continue alike from the imported state (bf16 rounding apart): same loss on the next batch.
+		const [a, b] = [await client.evalLoss(int32(ids, shape)), await other.evalLoss(int32(ids, shape))];
+		assert.ok(Math.abs(a.loss - b.loss) < 1e-2, `${a.loss} vs ${b.loss}`);
 		await assert.rejects(other.importWeights(w.subarray(0, 10)), /weights have 5 elements, this model needs/);
+		await assert.rejects(other.importOptimizerState(st.subarray(0, 10)), /optimizer state has 5 elements, this model needs/);
 	} finally { await other.close(); }
 });
 
-test('stage forward/backward over messages: shapes, gradients and errors', async () => {
-	const body = await TrainerClient.start({config: c, stages: [1], seed: 3, backend: 'cpu'});
+test('one stage forward/backward over messages: shapes, gradients and errors', async () => {
+	const body = await TrainerClient.start({config: c, stages: [1], seed: 3, backend: 'cpu', engine: 'llama3'});
 	try {
 		const x = Float32Array.from({length: 2 * 16 * c.bottleneckDim}, (_, i) => Math.sin(i));
 		const out = await body.forward('u1', float32(x, [2, 16, c.bottleneckDim]));
@@ -69,7 +82,13 @@ test('stage forward/backward over messages: shapes, gradients and errors', async
 		assert.equal((await body.stats()).savedActivations, 0);
 		await assert.rejects(body.backward('u1', float32(x, [2, 16, c.bottleneckDim])), /no forward activation saved under "u1"/);
 		await assert.rejects(body.step(-1), /learning rate must be a finite number >= 0/);
+		await assert.rejects(body.trainBatch(int32(ids, shape)), /trainBatch needs the whole model/);
 	} finally { await body.close(); }
+});
+
+test('a bad init is the worker\'s one-line error', async () => {
+	await assert.rejects(TrainerClient.start({config: c, stages: [0, 1], backend: 'cpu'}), /takes every stage in order, \[0,1,2\], got \[0,1\]/);
+	await assert.rejects(TrainerClient.start({config: c, stages: [3], backend: 'cpu'}), /stage 3 out of range 0\.\.2/);
 });
 
 test('a crash is reported as an event with its error, pending calls fail, and restart brings a fresh worker', async () => {

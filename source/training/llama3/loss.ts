@@ -35,7 +35,8 @@ function weightedCrossEntropy(z: tf.Tensor2D, labels: Int32Array, keep: Float32A
 	const f = tf.customGrad(((logits: tf.Tensor, save: tf.GradSaveFunc) => {
 		// Made inside and saved: tensors from outside are gone by the time tf.grads runs gradFunc.
 		const scale = tf.tensor2d(keep.map(k => (kept > 0 ? k / kept : 0)), [n, 1]);
-		const onehot = tf.oneHot(tf.tensor1d(labels, 'int32'), v, 1, 0, 'float32');
+		// int32 one-hot, then cast: TF.js wasm's OneHot ignores a float32 dtype and writes int bits (1 reads as 1.4e-45).
+		const onehot = tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), v), 'float32');
 		save([logits, scale, onehot]);
 		const perRow = tf.sub(tf.logSumExp(logits, 1, true), tf.sum(tf.mul(logits, onehot), 1, true));
 		return {

@@ -1,10 +1,10 @@
 // IOTA's Llama-3 pipeline stages (head, body, tail) as pure functions of (weights, input), with seeded init
 // and gradients w.r.t. the input and the weights. Weights follow params.ts: PyTorch's names, order and [out, in].
 import * as tf from '@tensorflow/tfjs';
-import {initParam} from '../model.js';
 import {causalMask, rmsNorm} from '../ops.js';
 import {block, type BlockContext, NORM_EPS} from './blocks.js';
 import {type LlamaConfig, type StageSplit, validateConfig, validateSplit} from './config.js';
+import {initParam} from './init.js';
 import {embedding, linear} from './linear.js';
 import {type LossOptions, shiftedCrossEntropy} from './loss.js';
 import {blockLayout, type BlockLayout, type LlamaParam, stageParams, unusedParams} from './params.js';
@@ -34,7 +34,7 @@ export class LlamaStage {
 
 	/** Seeded weights: N(0, 0.02) for Linear and Embedding, ones for RMSNorm (IOTA's init_weights). */
 	init(seed: number): tf.Tensor[] {
-		return this.params.map(p => tf.tensor(initParam({name: p.name, shape: p.shape, init: p.init}, seed), p.shape));
+		return this.params.map(p => tf.tensor(initParam(p, seed), p.shape));
 	}
 
 	/** Whether PyTorch gives this parameter a gradient (false for an idle bottleneck decoder). */

@@ -1,9 +1,9 @@
 // A stage's weights as a PyTorch state_dict (OrderedDict of name -> tensor) and back, checked key by key.
 import {UserError} from '../../errors.js';
-import {initParam} from '../model.js';
 import {bf16ToFloat32, float16ToFloat32, float32ToBf16} from '../torch/half.js';
 import {isTensor, TorchOrderedDict, type TorchTensor, type TorchValue} from '../torch/values.js';
 import type {LlamaConfig, StageSplit} from './config.js';
+import {initParam} from './init.js';
 import {countParams, type LlamaParam, numel, stageParams} from './params.js';
 
 export type FloatDtype = 'fp32' | 'bf16';
@@ -22,7 +22,7 @@ export function checkMemory(cfg: LlamaConfig, split: StageSplit, maxGib: number,
 
 /** Seeded weights exactly as LlamaStage.init makes them, as plain arrays (no TF.js copy). */
 export function seededWeights(params: LlamaParam[], seed: number): Float32Array[] {
-	return params.map(p => initParam({name: p.name, shape: p.shape, init: p.init}, seed));
+	return params.map(p => initParam(p, seed));
 }
 
 /** fp32 arrays to torch tensors (fp32 or bf16, round to nearest even). */
