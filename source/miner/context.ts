@@ -47,6 +47,8 @@ export class MinerContext implements ProtocolHost {
 	restarting: Promise<void> | null = null;
 	crashes: number[] = [];
 	backwardsSinceStep = 0;
+	/** Optimizer steps since the merged layer was last loaded (a DiLoCo pseudo-gradient's local steps). */
+	stepsSinceMerge = 0;
 	lr: {value: number; at: number} | null = null;
 	/** Activation uids whose forward input the worker holds. */
 	readonly saved = new Set<string>();

@@ -39,7 +39,7 @@ async function submitWeights(ctx: MinerContext, sections: number, epoch: number)
 	ctx.waiting('weights export from the training worker');
 	const weights = await ctx.trainer!.exportWeights('bf16');
 	const optimizerState = await ctx.trainer!.exportOptimizerState('bf16');
-	if (!(await ctx.protocol.submitWeights({weights, optimizerState, sections, epoch}))) return false;
+	if (!(await ctx.protocol.submitWeights({weights, optimizerState, sections, epoch, localSteps: ctx.stepsSinceMerge}))) return false;
 	ctx.stats.weightsSubmitted++;
 	ctx.log('info', `weights submitted (${sections} sections, epoch ${epoch})`);
 	return true;

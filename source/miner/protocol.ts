@@ -80,7 +80,7 @@ export type Output = {
 };
 
 /** The worker's weights and optimizer state (bf16 bytes) at a weights_uploading phase. */
-export type WeightsSubmission = {weights: Uint8Array; optimizerState: Uint8Array; sections: number; epoch: number};
+export type WeightsSubmission = {weights: Uint8Array; optimizerState: Uint8Array; sections: number; epoch: number; /** optimizer steps since the merged layer was loaded */ localSteps?: number};
 
 /** One miner's share of a merge: the chunks (partitions) assigned to it and whose submissions they combine. */
 export interface MergeRound {
@@ -99,8 +99,8 @@ export interface MergeRound {
 /** The layer's merged weights, ready to splice into the worker's vectors. */
 export interface MergedLayer {
 	readonly parts: number;
-	/** Downloads the parts into `weights` and `optimizerState` (bf16 values, changed in place). */
-	apply(weights: Uint16Array, optimizerState: Uint16Array): Promise<void>;
+	/** Downloads the parts into `weights` and `optimizerState` (bf16 values, changed in place); false: nothing was changed. */
+	apply(weights: Uint16Array, optimizerState: Uint16Array): Promise<void | boolean>;
 }
 
 export interface MinerProtocol {

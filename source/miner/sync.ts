@@ -41,7 +41,8 @@ export async function syncLayer(ctx: MinerContext): Promise<boolean> {
 	if (!merged) return false;
 	const w = bytesToBf16(await trainer.exportWeights('bf16')).slice();
 	const o = bytesToBf16(await trainer.exportOptimizerState('bf16')).slice();
-	await merged.apply(w, o);
+	if ((await merged.apply(w, o)) === false) return false;
+	ctx.stepsSinceMerge = 0;
 	await trainer.importWeights(bf16ToBytes(w), 'bf16');
 	await trainer.importOptimizerState(bf16ToBytes(o), 'bf16');
 	const n = merged.parts;

@@ -156,6 +156,7 @@ export async function optimizerStep(ctx: MinerContext): Promise<void> {
 	const value = await learningRate(ctx);
 	const r = await ctx.trainer!.step(value);
 	ctx.backwardsSinceStep = 0;
+	ctx.stepsSinceMerge++;
 	ctx.log('info', `optimizer step ${r.step}: lr ${value.toExponential(2)}, grad norm ${r.gradNorm.toFixed(3)} over ${r.microBatches} batches`);
 }
 

@@ -18,7 +18,7 @@ const SETTINGS = {
 	batches_before_merging: 6,
 	num_partitions: 2,
 	max_activation_cache_size: 3,
-	phase_timeout_s: 20,
+	phase_timeout_s: 120,
 	rate_limit_per_s: 50,
 	rate_limit_high_per_s: 200,
 	public_rate_limit_per_s: 1000,
@@ -39,46 +39,52 @@ const p2pEvents = (m: SwarmMiner) => m.events.filter((e): e is Extract<MinerEven
 const losses = (ms: SwarmMiner[]) => ms.flatMap(m => m.events.filter((e): e is Extract<MinerEvent, {type: 'loss'}> => e.type === 'loss')).sort((a, b) => a.at - b.at);
 const mean = (xs: {value: number}[]) => xs.reduce((a, x) => a + x.value, 0) / xs.length;
 
-test('6 miners over 3 layers: activations flow peer to peer, hashes agree, losses are reported, phases move', async () => {
+test('6 miners over 3 layers: activations peer to peer, hashes agree, two merges on every layer, loss falls', async () => {
 	const {miners} = swarm;
 	const devnet = swarm.devnet as CurrentDevnet;
 	await untilAll(miners, s => s.layer !== null, 60_000, 'registration');
 	assert.deepEqual(miners.map(m => m.store.getState().layer!).sort(), [0, 0, 1, 1, 2, 2], 'two miners per layer');
-	for (const m of miners) {
-		const run = m.events.find(e => e.type === 'run');
-		assert.deepEqual(run, {type: 'run', protocol: 'current', runId: 'devnet-run'});
-	}
+	for (const m of miners) assert.deepEqual(m.events.find(e => e.type === 'run'), {type: 'run', protocol: 'current', runId: 'devnet-run'});
 	const tails = miners.filter(m => m.store.getState().layer === 2);
-	// Layer 0's forwards reach layer 2 over two P2P hops, whose losses come back as reports.
-	await untilAll(tails, s => s.losses.length >= 6, 240_000, 'losses on the last layer');
+	// Layer 0's forwards reach layer 2 over two P2P hops; its losses are reported.
+	await untilAll(tails, s => s.losses.length >= 2, 300_000, 'losses on the last layer');
 	const flowing = Date.now();
-	// The phases move: out of training once enough backwards are done, and back (merge or timeout).
-	await untilAll(tails, () => tails.every(m => m.events.some(e => e.type === 'phase' && e.phase !== 'is_training')), 240_000, 'a phase change');
-	const moved = Date.now();
+	await untilAll(miners, s => s.epoch >= 2, 900_000, 'two merges on every layer');
+	const merged = Date.now();
 
 	const all = miners.flatMap(p2pEvents);
+	const l = losses(tails);
 	const summary = {
-		seconds_to_losses: Math.round((flowing - t0) / 1000),
-		seconds_to_phase_change: Math.round((moved - t0) / 1000),
+		seconds_to_first_losses: Math.round((flowing - t0) / 1000),
+		seconds_to_two_merges: Math.round((merged - t0) / 1000),
 		transfers: all.length,
 		bytes: all.reduce((n, e) => n + e.bytes, 0),
 		hash_failures: all.filter(e => !e.hashOk).length,
 		mismatches: devnet.server.state.work.mismatches().length,
-		losses: losses(tails).length,
-		loss_first4: +mean(losses(tails).slice(0, 4)).toFixed(3),
-		loss_last4: +mean(losses(tails).slice(-4)).toFixed(3),
-		per_miner: miners.map(m => ({layer: m.store.getState().layer, ...m.handle.stats(), p2p: m.store.getState().p2p})),
+		losses: l.length,
+		loss_first4: +mean(l.slice(0, 4)).toFixed(3),
+		loss_last4: +mean(l.slice(-4)).toFixed(3),
+		per_miner: miners.map(m => ({layer: m.store.getState().layer, epoch: m.store.getState().epoch, ...m.handle.stats(), p2p: m.store.getState().p2p})),
 	};
 	console.log(`# current e2e summary ${JSON.stringify(summary)}`);
 	assert.ok(all.length > 0, 'P2P transfers happened');
 	assert.equal(summary.hash_failures, 0, 'every P2P transfer hash_ok');
 	assert.equal(summary.mismatches, 0, 'the orchestrator found no hash mismatch along the chain');
-	for (const m of miners) {
-		const s = m.store.getState();
-		assert.ok(s.p2p.in + s.p2p.out > 0, `miner on layer ${s.layer} moved tensors peer to peer`);
-		assert.equal(s.lastError === null || !/fatal/.test(s.lastError), true);
-	}
-	// Every layer 0 and 1 miner sent forwards out; layer 1 and 2 got them in.
 	const pushedIn = (layer: number) => miners.filter(m => m.store.getState().layer === layer).reduce((n, m) => n + m.store.getState().p2p.in, 0);
 	assert.ok(pushedIn(1) > 0 && pushedIn(2) > 0 && pushedIn(0) > 0, 'forwards reached layers 1 and 2, gradients came back to layer 0');
+	for (const m of miners) {
+		const s = m.store.getState();
+		assert.equal(s.lastError === null || !/fatal/.test(s.lastError), true);
+		const epochs = m.events.filter(e => e.type === 'merge_done').map(e => (e as {epoch: number}).epoch);
+		assert.ok(epochs.includes(1) && epochs.includes(2), `miner on layer ${s.layer} merged epochs ${epochs}`);
+		const phases = m.events.filter(e => e.type === 'phase').map(e => (e as {phase: string}).phase);
+		assert.ok(phases.includes('weights_uploading') && phases.includes('miners_merging_partitions'), `phases ${phases}`);
+	}
+	for (const layer of [0, 1, 2]) {
+		const submitted = miners.filter(m => m.store.getState().layer === layer).reduce((n, m) => n + m.handle.stats().weightsSubmitted, 0);
+		const chunks = miners.filter(m => m.store.getState().layer === layer).reduce((n, m) => n + m.handle.stats().partitionsMerged, 0);
+		assert.ok(submitted >= 2 && chunks >= 2, `layer ${layer}: weights submitted ${submitted}, chunks merged ${chunks}`);
+	}
+	assert.ok(l.length >= 8, `only ${l.length} losses`);
+	assert.ok(summary.loss_last4 < summary.loss_first4, `loss did not fall: ${summary.loss_first4} -> ${summary.loss_last4}`);
 });

@@ -1,11 +1,12 @@
 // IOTA's current protocol (spec 30017) as a MinerProtocol: queued registration with a P2P node id, phases
 // from the heartbeat, activations pushed peer to peer (BLAKE3-hashed, submitted to the orchestrator), the
-// bridge peer registry; the DiLoCo merge methods are minimal until the merge path lands.
+// bridge peer registry, and DiLoCo merging (pseudo-gradients, outer Nesterov step) through merge.ts.
 import {errorMessage} from '../../errors.js';
 import {CurrentProtocolError, CurrentRequestError, EntityNotRegisteredError, MinerFrozenError, MinerInitializingError, LayerStateError, SpecVersionError} from '../../orchestrator/current/errors.js';
 import type {Fault, MinerProtocol, ProtocolHost} from '../protocol.js';
 import {deliver} from './deliver.js';
 import {register, settings} from './join.js';
+import {layerEpoch, mergedLayer, mergeRound, submitWeights} from './merge.js';
 import {openLink, type CurrentLink, type CurrentOptions} from './link.js';
 import {heartbeat, nextWork} from './work.js';
 
@@ -17,11 +18,6 @@ export const DEFAULT_LR = 2e-4;
 export function createCurrentProtocol(host: ProtocolHost, o: CurrentOptions): MinerProtocol {
 	const link = openLink(host, o);
 	const {client} = link;
-	let mergeNoted = false;
-	const noMerge = () => {
-		if (!mergeNoted) host.log('warn', 'the DiLoCo merge path is not wired into the current adapter yet: weights are not submitted');
-		mergeNoted = true;
-	};
 	return {
 		url: o.url,
 		register: () => register(link),
@@ -43,14 +39,14 @@ export function createCurrentProtocol(host: ProtocolHost, o: CurrentOptions): Mi
 		score: async () => null,
 		fault,
 		phase: async () => ({phase: (await heartbeat(link)).phase, sections: link.run?.num_partitions ?? 1}),
-		epoch: async () => (await heartbeat(link)).epoch,
+		epoch: () => layerEpoch(link),
 		nextWork: () => nextWork(link),
 		deliver: out => deliver(link, out),
 		reportLoss: (id, loss) => reportLoss(link, id, loss),
 		learningRate: async () => link.run?.model_metadata.opt?.learning_rate ?? DEFAULT_LR,
-		submitWeights: async () => (noMerge(), false),
-		mergeRound: async () => null,
-		mergedLayer: async () => null,
+		submitWeights: s => submitWeights(link, s),
+		mergeRound: () => mergeRound(link),
+		mergedLayer: async () => (link.run ? mergedLayer(link) : null),
 		runUpload: async job => {
 			throw new Error(`the current adapter queues no uploads (job ${job.key})`);
 		},

@@ -44,6 +44,11 @@ export type CurrentLink = {
 	/** Background timers and sends; close() ends them. */
 	timers: NodeJS.Timeout[];
 	sends: Set<Promise<void>>;
+	/** The layer's weights at the start of the epoch (bf16): the pseudo-gradient is taken against them. */
+	snapshot: Uint16Array | null;
+	/** The layer's merged partitions as last listed, and how often they changed since we joined. */
+	mergeSig: string | null;
+	merges: number;
 	xfer(maxBytes: number): TransferOptions;
 };
 
@@ -71,6 +76,9 @@ export function openLink(host: ProtocolHost, o: CurrentOptions): CurrentLink {
 		peerStatus: new Map(),
 		timers: [],
 		sends: new Set(),
+		snapshot: null,
+		mergeSig: null,
+		merges: 0,
 		xfer: maxBytes => ({allowHosts, maxBytes, signal: host.stopSignal, backoffMs: o.backoffMs ?? 1000}),
 	};
 }
