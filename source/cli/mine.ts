@@ -3,7 +3,7 @@
 // with --json. Ctrl+C / SIGTERM stop cleanly: pending uploads are drained or kept on disk.
 // Definitions only here; the work loads on use so --help stays fast.
 import {join} from 'node:path';
-import type {Command} from 'commander';
+import {Option, type Command} from 'commander';
 import {addWalletOptions, intArg, netuidOption, type WalletOptions} from './options.js';
 
 export type MineFlags = WalletOptions & {
@@ -21,6 +21,7 @@ export type MineFlags = WalletOptions & {
 	storeHost?: string[];
 	corpus?: string;
 	tokenizer?: string;
+	protocol?: 'current' | 'v1';
 };
 
 export function addMineCommand(program: Command): void {
@@ -40,6 +41,7 @@ export function addMineCommand(program: Command): void {
 		.option('--local-steps <n>', 'optimizer step every n backward passes (default: once per merge, as IOTA v1)', intArg(1, 1_000_000))
 		.option('--corpus <path>', 'text file or folder the head stage (layer 0) samples from (default: /usr/share/common-licenses)')
 		.option('--tokenizer <file>', 'Llama-3 tokenizer.json for the head stage (128,256 ids; the model config must have that vocabulary)')
+		.addOption(new Option('--protocol <name>', 'the orchestrator\'s protocol: v1 (IOTA spec 4065) or current (spec 30017: P2P activations, DiLoCo merges)').choices(['v1', 'current']).default('v1'))
 		.addHelpText('after', '\nThe hotkey must be registered on the subnet first (`iota-tui register`). q or Ctrl+C stops; uploads not finished stay on disk and resume on the next start.')
 		.action(async (flags: MineFlags, cmd: Command) => runMinerCli({...flags, theme: (cmd.optsWithGlobals() as {theme?: string}).theme, configDir: (cmd.optsWithGlobals() as {configDir?: string}).configDir}));
 }
@@ -111,6 +113,7 @@ export async function runMinerCli(opts: RunMinerOptions): Promise<void> {
 		storeHosts: opts.storeHost,
 		corpus: opts.corpus,
 		tokenizer,
+		protocol: opts.protocol,
 	});
 	try {
 		if (headless) {

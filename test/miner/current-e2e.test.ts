@@ -3,6 +3,11 @@
 // over iroh, hashes are checked along the chain by the orchestrator, losses are reported, phases move.
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
+import {spawn, type ChildProcess} from 'node:child_process';
+import {join} from 'node:path';
+import {createInterface} from 'node:readline';
+import {createWallet} from '../../source/wallet/wallet.js';
+import {newMnemonic, pairFromMnemonic} from '../../source/wallet/keys.js';
 import type {CurrentDevnet} from '../../source/devnet/devnet.js';
 import type {MinerEvent} from '../../source/miner/types.js';
 import {startSwarm, untilAll, type Swarm, type SwarmMiner} from './swarm.js';
@@ -87,4 +92,66 @@ test('6 miners over 3 layers: activations peer to peer, hashes agree, two merges
 	}
 	assert.ok(l.length >= 8, `only ${l.length} losses`);
 	assert.ok(summary.loss_last4 < summary.loss_first4, `loss did not fall: ${summary.loss_first4} -> ${summary.loss_last4}`);
+});
+
+type Ev = Record<string, unknown> & {event: string};
+
+/** The real CLI as a child process, so it can die by SIGKILL (its iroh endpoint process goes with it). */
+function mineCli(devnet: CurrentDevnet, wallet: {path: string; name: string}, env: Record<string, string>, events: Ev[]): {child: ChildProcess; exited: Promise<number | null>} {
+	const child = spawn(process.execPath, ['--import', 'tsx', 'test/miner/cli-entry.ts', 'mine', '--headless', '--json', '--protocol', 'current', '--network', devnet.chain,
+		'--orchestrator', devnet.orchestrator, '--wallet-path', wallet.path, '--wallet', wallet.name, '--hotkey', 'default',
+		'--model', 'devnet', '--backend', 'cpu', '--local-steps', '1'], {stdio: ['ignore', 'pipe', 'ignore'], env: {...process.env, ...env}});
+	createInterface({input: child.stdout!}).on('line', line => {
+		try {
+			events.push(JSON.parse(line) as Ev);
+		} catch {
+			// not an event line
+		}
+	});
+	return {child, exited: new Promise(resolve => child.once('exit', code => resolve(code)))};
+}
+
+const until = (pred: () => boolean, ms: number) => new Promise<boolean>(resolve => {
+	const deadline = Date.now() + ms;
+	const poll = () => (pred() ? resolve(true) : Date.now() > deadline ? resolve(false) : setTimeout(poll, 200));
+	poll();
+});
+
+test('a miner killed with SIGKILL comes back: it registers again on its layer and trains on, and the swarm merges on', async () => {
+	const devnet = swarm.devnet as CurrentDevnet;
+	const wallet = {path: join(swarm.dir, 'wallets'), name: 'kill9'};
+	const env = {IOTA_TUI_CONFIG_DIR: join(swarm.dir, 'config'), XDG_DATA_HOME: join(swarm.dir, 'xdg')};
+	const hotkeyMnemonic = newMnemonic();
+	const coldkeyMnemonic = newMnemonic();
+	await createWallet({...wallet, hotkey: 'default', password: 'kill9-pass', coldkeyMnemonic, hotkeyMnemonic});
+	const coldkey = await pairFromMnemonic(coldkeyMnemonic);
+	await swarm.chain.fundFromFaucet(coldkey.address);
+	await swarm.chain.burnedRegister(coldkey, (await pairFromMnemonic(hotkeyMnemonic)).address, devnet.netuid);
+
+	const first: Ev[] = [];
+	const run1 = mineCli(devnet, wallet, env, first);
+	const worked = (evs: Ev[]) => evs.some(e => e.event === 'p2p') && evs.some(e => e.event === 'batch');
+	assert.ok(await until(() => worked(first) || run1.child.exitCode !== null, 240_000), 'the CLI miner moved tensors and trained');
+	const layer = first.find(e => e.event === 'registered')?.layer;
+	assert.equal(typeof layer, 'number', `registered: ${JSON.stringify(first.filter(e => e.event === 'error').slice(-2))}`);
+	run1.child.kill('SIGKILL');
+	await run1.exited;
+
+	const second: Ev[] = [];
+	const run2 = mineCli(devnet, wallet, env, second);
+	try {
+		assert.ok(await until(() => worked(second) || run2.child.exitCode !== null, 240_000), 'after SIGKILL the same miner trains again');
+		assert.equal(second.find(e => e.event === 'registered')?.layer, layer, 'same layer as before');
+		assert.ok(second.some(e => e.event === 'run' && e.protocol === 'current'));
+		assert.ok(second.filter(e => e.event === 'p2p').every(e => e.hash_ok === true), 'its transfers hash_ok');
+		// The swarm carries on past the dead endpoint in its registry: one more merge everywhere.
+		const epochs = swarm.miners.map(m => m.store.getState().epoch);
+		await untilAll(swarm.miners, s => s.epoch >= Math.min(...epochs) + 1, 600_000, 'a merge after the restart');
+		assert.equal(devnet.server.state.work.mismatches().length, 0, 'still no hash mismatch');
+		console.log(`# current e2e kill-9 ${JSON.stringify({layer, p2p_after_restart: second.filter(e => e.event === 'p2p').length, batches_after_restart: second.filter(e => e.event === 'batch').length, merges_after_restart: second.filter(e => e.event === 'merge_done').length})}`);
+	} finally {
+		run2.child.kill('SIGTERM');
+		await Promise.race([run2.exited, new Promise(r => setTimeout(r, 15_000))]);
+		if (run2.child.exitCode === null) run2.child.kill('SIGKILL');
+	}
 });
