@@ -8,7 +8,6 @@ import type {CurrentLink} from './link.js';
 export const STATUS_EVERY_MS = 5000;
 /** A peer status older than this says nothing any more. */
 const STATUS_STALE_MS = 20_000;
-const started = Date.now();
 
 export function wireP2P(link: CurrentLink, p2p: P2PTransport): void {
 	const {host} = link;
@@ -60,7 +59,7 @@ async function broadcastStatus(link: CurrentLink, p2p: P2PTransport): Promise<vo
 		backwardQueueSize: ledger.backwards.length,
 		cacheSize: ledger.outstanding(Date.now()),
 		cacheCapacity: link.run?.model_metadata.activation?.max_activation_cache_size ?? 4,
-		uptimeSeconds: (Date.now() - started) / 1000,
+		uptimeSeconds: (Date.now() - link.startedAt) / 1000,
 		layerPhase: link.phase?.raw ?? 'training',
 		lastStatusReceived: 0,
 	};

@@ -49,6 +49,7 @@ export type CurrentLink = {
 	/** The layer's merged partitions as last listed, and how often they changed since we joined. */
 	mergeSig: string | null;
 	merges: number;
+	startedAt: number;
 	xfer(maxBytes: number): TransferOptions;
 };
 
@@ -79,6 +80,7 @@ export function openLink(host: ProtocolHost, o: CurrentOptions): CurrentLink {
 		snapshot: null,
 		mergeSig: null,
 		merges: 0,
+		startedAt: Date.now(),
 		xfer: maxBytes => ({allowHosts, maxBytes, signal: host.stopSignal, backoffMs: o.backoffMs ?? 1000}),
 	};
 }
