@@ -52,7 +52,6 @@ export async function register(link: CurrentLink): Promise<Registration> {
 	host.heartbeat();
 	link.run = run;
 	host.dispatch({type: 'run', protocol: 'current', runId: run.run_id});
-	checkModel(link);
 	if (!link.peers) {
 		link.peers = new PeerRegistry({url: o.bridgeUrl ?? `${o.url.replace(/\/+$/, '')}/bridge`, runId: run.run_id, hotkey: host.hotkey, layer: run.layer, self: () => p2p.addr(), signal: host.stopSignal, log: host.log});
 		await link.peers.start();
@@ -83,6 +82,8 @@ function checkModel(link: CurrentLink): void {
 export function settings(link: CurrentLink): RunSettings {
 	const run = link.run;
 	if (!run) throw new UserError('settings asked before registration');
+	// Here, not in register(): a registration error is retried, a settings error stops the miner.
+	checkModel(link);
 	const meta = run.model_metadata;
 	const layers = meta.n_splits ?? meta.model_splits?.length ?? link.o.model.splits.length;
 	const batch = batchShape(link);
