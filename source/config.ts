@@ -12,7 +12,8 @@ export const configSchema = z.object({
 	endpoints: z
 		.object({
 			devnet: z.string().url().optional(), // chain URL used for network "devnet"
-			orchestrator: z.string().url().optional(),
+			orchestrator: z.string().url().optional(), // wins over the network's orchestrator (`mine`)
+			protocol: z.enum(['current', 'v1']).optional(), // wins over the network's miner protocol (`mine`)
 			bucket: z.string().min(1).optional(),
 		})
 		.strict()

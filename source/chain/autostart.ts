@@ -9,6 +9,7 @@ import {defaultDataDir} from '../paths.js';
 import {UserError} from '../errors.js';
 import {connectChain, type ChainClient} from './client.js';
 import {DEVNET_NETUID} from './devnet-keys.js';
+import {DEVNET_DEFAULT_PROTOCOL} from './networks.js';
 import {findChainSpec} from './spec.js';
 
 export type AutostartResult = {client: ChainClient; started: {pid: number; log: string} | null};
@@ -28,7 +29,9 @@ export async function connectOrStartDevnet(url: string, log: (line: string) => v
 	const logFile = join(dir, 'devnet.log');
 	// Same Node, same loader flags (tsx in development), same CLI file.
 	// --reset: the chain starts from genesis, so orchestrator state from an earlier devnet is stale.
-	const args = ['devnet', '--chain-port', String(port), '--miners', '2', '--headless', '--reset'];
+	// --protocol: the one the devnet profile assumes when the wizard's miner starts before the
+	// orchestrator answers the probe (resolveMinerProfile).
+	const args = ['devnet', '--chain-port', String(port), '--protocol', DEVNET_DEFAULT_PROTOCOL, '--miners', '2', '--headless', '--reset'];
 	const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], {
 		detached: true,
 		stdio: 'ignore',

@@ -82,20 +82,26 @@ export async function status(cmd: Command, opts: WalletOptions & NetOptions & {j
 			chain.neuron(netuid, hotkey), chain.burn(netuid), coldkey ? chain.balance(coldkey) : Promise.resolve(null), chain.isDevnet(),
 		]);
 		const miner = await runningMiner(hotkey, opts.dataDir);
-		const out = {...neuron, network: network.url, devnet, coldkey, coldkey_balance: balance?.toString() ?? null, burn: burn.toString(), miner};
+		// The orchestrator `mine` would use on this network (config overrides included), and its protocol.
+		const profile = await (await import('./profiles.js')).resolveMinerProfile({network: opts.network}, cfg.values);
+		const out = {
+			...neuron, network: network.url, devnet, coldkey, coldkey_balance: balance?.toString() ?? null, burn: burn.toString(),
+			orchestrator: profile.orchestratorUrl, protocol: profile.protocol, miner,
+		};
 		if (opts.json) {
 			printJson(out);
 			return;
 		}
 		const lines: [string, unknown][] = [
-			['network', `${network.name} ${network.url}${devnet ? ' [local devnet]' : ''}`], ['hotkey', hotkey], ['coldkey', coldkey ?? '(no coldkeypub.txt)'],
+			['network', `${network.name} ${network.url}${devnet ? ' [local devnet]' : ''}`],
+			['orchestrator', `${profile.orchestratorUrl ?? '- (mine needs --orchestrator URL)'} (protocol ${profile.protocol})`], ['hotkey', hotkey], ['coldkey', coldkey ?? '(no coldkeypub.txt)'],
 			['balance', balance === null ? '-' : formatTao(balance)], ['subnet', netuid], ['registered', neuron.registered ? `yes, uid ${neuron.uid}` : 'no'],
 			['burn cost', formatTao(burn)], ['stake', `${formatTao(BigInt(neuron.stake))} (alpha)`], ['incentive', neuron.incentive], ['emission', neuron.emission],
 			['trust', neuron.trust], ['consensus', neuron.consensus], ['last update', neuron.lastUpdate], ['axon', neuron.axon ? `${neuron.axon.ip}:${neuron.axon.port}` : '-'],
 			['block', neuron.block],
 		];
-		if (miner) lines.push(['miner', `${miner.status} · layer ${miner.layer ?? '-'} · epoch ${miner.epoch} · ${miner.backwards_since_merge} backward passes since merge${miner.waiting_for ? ` · waiting for ${miner.waiting_for}` : ''}`]);
-		for (const [k, v] of lines) process.stdout.write(`${k.padEnd(11)} ${v ?? '-'}\n`);
+		if (miner) lines.push(['miner', `${miner.status}${miner.protocol ? ` · ${miner.protocol}${miner.run_id ? ` run ${miner.run_id}` : ''}` : ''} · layer ${miner.layer ?? '-'} · epoch ${miner.epoch} · ${miner.backwards_since_merge} backward passes since merge${miner.waiting_for ? ` · waiting for ${miner.waiting_for}` : ''}`]);
+		for (const [k, v] of lines) process.stdout.write(`${k.padEnd(12)} ${v ?? '-'}\n`);
 		if (!neuron.registered) process.stdout.write('next: `iota-tui register` registers this hotkey\n');
 	} finally {
 		await chain.close();
@@ -111,7 +117,7 @@ async function runningMiner(hotkey: string, dataDir?: string) {
 	if (!snap) return null;
 	const s = snap.state;
 	return {
-		status: s.status, layer: s.layer, layers: s.layers, epoch: s.epoch, phase: s.phase, waiting_for: s.waitingFor,
+		status: s.status, orchestrator: s.orchestratorUrl, protocol: s.protocol, run_id: s.runId, layer: s.layer, layers: s.layers, epoch: s.epoch, phase: s.phase, waiting_for: s.waitingFor,
 		backwards_since_merge: s.backwardsSinceMerge, batches_before_merging: s.settings?.batchesBeforeMerging ?? null,
 		queue: s.queue, score: s.score, last_loss: s.losses.at(-1) ?? null, updated_at: new Date(snap.writtenAt).toISOString(),
 	};

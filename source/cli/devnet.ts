@@ -182,7 +182,7 @@ async function runDevnet(flags: DevnetFlags): Promise<void> {
 	if (flags.miners) {
 		if (current) log('devnet: note: --protocol current serves spec 30017; miners that speak only v1 will not register');
 		minersStarting = import('../devnet/miners.js')
-			.then(m => m.startDevnetMiners({count: flags.miners!, chainUrl: devnet.chain, orchestratorUrl: devnet.orchestrator, netuid: devnet.netuid, dataDir: devnet.dataDir, json, emit, log, model: flags.minerModel, backend: flags.minerBackend}))
+			.then(m => m.startDevnetMiners({count: flags.miners!, chainUrl: devnet.chain, orchestratorUrl: devnet.orchestrator, netuid: devnet.netuid, dataDir: devnet.dataDir, json, emit, log, model: flags.minerModel, backend: flags.minerBackend, protocol: flags.protocol}))
 			.then(m => (miners = m))
 			.catch(error => log(`devnet: miners failed to start: ${errorMessage(error)}`));
 	}

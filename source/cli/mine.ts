@@ -9,6 +9,7 @@ import {addWalletOptions, intArg, netuidOption, type WalletOptions} from './opti
 export type MineFlags = WalletOptions & {
 	network?: string;
 	orchestrator?: string;
+	protocol?: 'current' | 'v1';
 	netuid?: number;
 	backend?: string;
 	model?: string;
@@ -28,7 +29,8 @@ export function addMineCommand(program: Command): void {
 	addWalletOptions(program.command('mine'))
 		.description('mine: register with the orchestrator, train the assigned layer, upload, merge; live dashboard (or --headless / --json)')
 		.option('-n, --network <name|url>', 'chain: devnet (local), test, finney or a ws:// URL (default: config network)')
-		.option('--orchestrator <url>', 'orchestrator URL (default: config endpoints.orchestrator; on the devnet http://127.0.0.1:8010)')
+		.option('--orchestrator <url>', 'orchestrator URL (default: config endpoints.orchestrator, else the network\'s: finney https://iota.api.macrocosmos.ai, test https://iota-branch-main.api.macrocosmos.ai, devnet http://127.0.0.1:8010)')
+		.addOption(new Option('--protocol <name>', 'miner protocol: current (spec 30017) or v1 (default: config endpoints.protocol, else the network\'s: current on finney, test and ws:// URLs; on the devnet what it serves)').choices(['current', 'v1']))
 		.addOption(netuidOption())
 		.option('--backend <name>', 'training backend: auto, cuda, webgpu, node, wasm or cpu', 'auto')
 		.option('--model <config>', 'model config whose stages match the orchestrator layers (devnet, tiny)', 'devnet')
@@ -54,10 +56,10 @@ export type RunMinerOptions = MineFlags & {theme?: string; configDir?: string};
 
 /** Runs a miner until it is stopped; the no-command wizard calls this after setup. */
 export async function runMinerCli(opts: RunMinerOptions): Promise<void> {
-	const [{loadConfig}, {walletRef, inkCanDraw}, {resolveNetwork}, {UsageError, UserError}, {loadHotkeyPair}, {parseBackend}, {createMinerStore}, {startMiner}, {defaultDataDir}] = await Promise.all([
+	const [{loadConfig}, {walletRef, inkCanDraw}, {resolveMinerProfile, minerProfileOptions}, {UsageError, UserError}, {loadHotkeyPair}, {parseBackend}, {createMinerStore}, {startMiner}, {defaultDataDir}] = await Promise.all([
 		import('../config.js'),
 		import('./common.js'),
-		import('../chain/networks.js'),
+		import('./profiles.js'),
 		import('../errors.js'),
 		import('../wallet/wallet.js'),
 		import('../training/backend-names.js'),
@@ -67,9 +69,10 @@ export async function runMinerCli(opts: RunMinerOptions): Promise<void> {
 	]);
 	const cfg = loadConfig(opts.configDir);
 	const ref = walletRef(opts, cfg);
-	const net = resolveNetwork(opts.network ?? cfg.values.network, cfg.values.endpoints.devnet);
-	const orchestratorUrl = opts.orchestrator ?? cfg.values.endpoints.orchestrator ?? (net.local ? 'http://127.0.0.1:8010' : undefined);
-	if (!orchestratorUrl) throw new UsageError(`no orchestrator URL for network ${net.name}: pass --orchestrator URL`);
+	if (opts.protocol !== undefined && opts.protocol !== 'current' && opts.protocol !== 'v1') throw new UsageError(`--protocol must be current or v1, got "${String(opts.protocol)}"`);
+	const net = await resolveMinerProfile(opts, cfg.values);
+	const orchestratorUrl = net.orchestratorUrl;
+	if (!orchestratorUrl) throw new UsageError(`no orchestrator URL for network ${net.name} (${net.url}): pass --orchestrator URL`);
 	if (!/^https?:\/\/\S+$/.test(orchestratorUrl)) throw new UsageError(`--orchestrator must be an http(s) URL, got "${orchestratorUrl}"`);
 	const netuid = opts.netuid ?? cfg.values.netuid;
 	let backend;
@@ -99,7 +102,11 @@ export async function runMinerCli(opts: RunMinerOptions): Promise<void> {
 	const health = opts.healthPort ? await startHealthServer(store, {port: opts.healthPort, host: opts.healthHost ?? '127.0.0.1'}) : null;
 	// `iota-tui status --json` reads this snapshot while the miner runs.
 	const statusFile = writeStatusFile(store, minerStatusFile(dataDir, hotkeyPair.address));
+	// MinerOptions['protocol'] is 'v1' only until the current adapter lands (it widens it to
+	// 'current' | 'v1' and reads devnetOnly); until then startMiner refuses 'current' in one line.
+	const profileOptions = minerProfileOptions(net) as unknown as Pick<Parameters<typeof startMiner>[0], 'protocol'>;
 	const miner = await startMiner({
+		...profileOptions,
 		orchestratorUrl,
 		chainUrl: net.url,
 		hotkeyPair,

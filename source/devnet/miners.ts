@@ -23,6 +23,8 @@ export type DevnetMinersOptions = {
 	log: (line: string) => void;
 	model?: string;
 	backend?: string;
+	/** The protocol the devnet's orchestrator serves; passed as `mine --protocol` (default: the miner's devnet probe). */
+	protocol?: 'current' | 'v1';
 	/** The CLI file to run (default: this process's entry, with the same Node flags). */
 	cli?: string;
 	/** How long to wait for one miner to register before starting the next. */
@@ -63,6 +65,7 @@ export async function startDevnetMiners(o: DevnetMinersOptions): Promise<DevnetM
 			'--wallet-path', ref.path, '--wallet', ref.name, '--hotkey', ref.hotkey, '--data-dir', join(o.dataDir, 'miners')];
 		if (o.model) args.push('--model', o.model);
 		if (o.backend) args.push('--backend', o.backend);
+		if (o.protocol) args.push('--protocol', o.protocol);
 		const child = spawn(process.execPath, args, {stdio: ['ignore', 'pipe', 'pipe']});
 		children.push(child);
 		hotkeys.push((await readHotkey(ref)).ss58Address!);

@@ -138,3 +138,60 @@ test('quitting mid-merge says the merge step stops', () => {
 	const store = trainingStore([{type: 'phase', layer: 1, phase: 'miners_merging_partitions', at: NOW}]);
 	assert.match(draw(store.getState(), 120, 40, 'quit').frame, /the merging step in progress stops/);
 });
+
+const currentStore = (hashOk = true) =>
+	trainingStore([
+		{type: 'run', protocol: 'current', runId: 'run-7'},
+		{type: 'p2p', direction: 'in', peer: 'peer-a', bytes: 4 * 1024 * 1024, ms: 120, hashOk: true, at: NOW - 2000},
+		{type: 'p2p', direction: 'out', peer: 'peer-b', bytes: 2 * 1024 * 1024, ms: 85, hashOk, at: NOW - 1000},
+	]);
+
+test('current protocol: the header names the protocol and run; the transfers panel has a P2P line at every tier', () => {
+	const state = currentStore().getState();
+	for (const [w, h] of [
+		[120, 40],
+		[100, 30],
+		[80, 24],
+		[72, 18],
+		[60, 20],
+	]) {
+		const {frame} = draw(state, w, h);
+		assert.match(frame, /current · run run-7/, `${w}x${h} header`);
+		assert.match(frame, /P2P in 1 \(4\.0 MB\) · out 1 \(2\.0 MB\) · hash/, `${w}x${h} P2P line`);
+		// What always stays still stays.
+		assert.match(frame, /● training/);
+		assert.match(frame, /7\/10/);
+		assert.match(frame, /q quit/);
+	}
+	const full = draw(state, 120, 40).frame;
+	assert.match(full, /hash failures 0 · last 85 ms/);
+	assert.match(full, /uploading\s+activation/, 'the queue table keeps its rows under the P2P line');
+	assert.match(full, /Recent log/);
+	assert.match(draw(state, 80, 24).frame, /Upload queue 3 pending/);
+	const tiny = draw(state, 40, 10).frame;
+	assert.match(tiny, /Batches .*7\/10/);
+	assert.match(tiny, /Queue 3 pending/);
+});
+
+test('a P2P hash failure is coloured as a warning', () => {
+	const {raw} = draw(currentStore(false).getState(), 120, 40, 'main', dark);
+	assert.match(raw, /hash failures 1/);
+	const plain = draw(currentStore(true).getState(), 120, 40, 'main', dark).raw;
+	const line = (frame: string) => frame.split('\n').find(l => l.includes('P2P in'))!;
+	assert.notEqual(line(raw), line(plain), 'the failing line is drawn differently');
+});
+
+test('v1 (or a protocol not reported yet): the header names v1 or nothing; no P2P line', () => {
+	const v1 = trainingStore([{type: 'run', protocol: 'v1', runId: null}]).getState();
+	for (const [w, h] of [
+		[120, 40],
+		[80, 24],
+		[60, 20],
+	]) {
+		const {frame} = draw(v1, w, h);
+		assert.match(frame, /devnet {2}v1 {2}hotkey/, `${w}x${h}`);
+		assert.doesNotMatch(frame, /P2P/);
+	}
+	const unknown = draw(state, 120, 40).frame;
+	assert.doesNotMatch(unknown, /P2P|current|v1 /);
+});

@@ -2,9 +2,9 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {progressBar, sparkline} from '../../source/ui/dashboard/sparkline.js';
-import {age, bytes, mergeProgress, mergeProgressText, middle, queueRows} from '../../source/ui/dashboard/format.js';
+import {age, bytes, mergeProgress, mergeProgressText, middle, p2pSummary, protocolText, queueRows} from '../../source/ui/dashboard/format.js';
 import {trainingStore} from './fixtures.js';
-import {packLines, planLayout} from '../../source/ui/dashboard/layout.js';
+import {packLines, PANEL_ROW, planLayout} from '../../source/ui/dashboard/layout.js';
 import type {UploadItem} from '../../source/miner/types.js';
 
 test('sparkline scales between min and max, one block per value', () => {
@@ -89,4 +89,40 @@ test('batches toward merge never show more than BATCHES_BEFORE_MERGING; past it,
 	assert.equal(mergeProgressText(at(10, {phase: 'is_training', waitingFor: 'activations from layer 0'})), '10/10, merge pending: activations from layer 0');
 	assert.equal(mergeProgressText(at(12, {phase: 'weights_uploading'})), '10/10, merge pending: uploading weights for the merge');
 	assert.equal(mergeProgressText(at(3, {settings: null})), '3/? backward passes before merge');
+});
+
+test('planLayout: a transfer line (P2P) comes out of the queue rows and the log, never out of the tier', () => {
+	for (const [w, h, s] of [
+		[120, 40, 2],
+		[100, 30, 2],
+		[80, 24, 2],
+		[72, 18, 3],
+		[60, 20, 3],
+		[40, 8, 4],
+	] as const) {
+		const without = planLayout(w, h, s, 10);
+		const withP2P = planLayout(w, h, s, 10, 1);
+		assert.equal(withP2P.tier, without.tier, `${w}x${h}`);
+		assert.equal(withP2P.sparklines, without.sparklines, `${w}x${h}`);
+		if (without.tier === 'minimal') {
+			assert.ok(withP2P.summaryLines >= without.summaryLines, 'the four summary lines come first');
+		} else {
+			assert.ok(withP2P.queueRows >= 1);
+			// Status, the top panel row, the queue panel (its P2P line included), the log and the footer fit.
+			const middle = withP2P.sparklines ? Math.max(PANEL_ROW, 5 + withP2P.queueRows) : 5 + Math.max(1, withP2P.queueRows);
+			assert.ok(s + PANEL_ROW + middle + (withP2P.logLines > 0 ? withP2P.logLines + 3 : 0) + 1 <= h, `${w}x${h}`);
+		}
+	}
+	assert.equal(planLayout(60, 20, 3, 10, 1).summaryLines, 5);
+	assert.equal(planLayout(40, 8, 4, 10, 1).summaryLines, 3, 'no room: the P2P line goes first');
+	assert.equal(planLayout(120, 40, 2, 10, 1).queueRows, 8, 'the full tier keeps 8 rows');
+});
+
+test('protocolText and p2pSummary', () => {
+	assert.equal(protocolText({protocol: null, runId: null}), null);
+	assert.equal(protocolText({protocol: 'v1', runId: null}), 'v1');
+	assert.equal(protocolText({protocol: 'current', runId: '7'}), 'current · run 7');
+	assert.equal(protocolText({protocol: 'current', runId: 'a-very-long-run-identifier-0001'}), 'current · run a-very-l…er-0001');
+	assert.equal(p2pSummary({in: 0, out: 0, bytesIn: 0, bytesOut: 0, hashFailures: 0, lastMs: null}), 'P2P in 0 (0 B) · out 0 (0 B) · hash failures 0 · last -');
+	assert.equal(p2pSummary({in: 3, out: 2, bytesIn: 3 * 1024 ** 2, bytesOut: 1536, hashFailures: 1, lastMs: 84.6}), 'P2P in 3 (3.0 MB) · out 2 (1.5 KB) · hash failures 1 · last 85 ms');
 });

@@ -4,9 +4,9 @@ import React from 'react';
 import {Box, Text} from 'ink';
 import type {MinerState} from '../../miner/types.js';
 import {color, ThemeContext, type Theme, type ThemeColors} from '../theme.js';
-import {queueRows} from './format.js';
+import {queueRows, showsP2P} from './format.js';
 import {planLayout, PANEL_ROW} from './layout.js';
-import {BatchPanel, inner, LayerPanel, LogLines, Panel, QueueTitle, ScorePanel, SparkPanel, SummaryLines} from './Panels.js';
+import {BatchPanel, inner, LayerPanel, LogLines, P2PLine, Panel, QueueTitle, ScorePanel, SparkPanel, SummaryLines} from './Panels.js';
 import {QueueTable} from './QueueTable.js';
 import {FullLogView, HelpView, QuitView, StoppingView} from './Overlays.js';
 import {StatusBar, statusLines} from './StatusBar.js';
@@ -48,7 +48,8 @@ function Footer({colors, theme, view}: {colors: ThemeColors; theme: string; view
 type MainProps = {state: MinerState; colors: ThemeColors; width: number; height: number; statusHeight: number; now: number};
 
 function Main({state, colors, width, height, statusHeight, now}: MainProps) {
-	const plan = planLayout(width, height, statusHeight, state.uploads.length);
+	const p2p = showsP2P(state);
+	const plan = planLayout(width, height, statusHeight, state.uploads.length, p2p ? 1 : 0);
 	const {rows, hidden} = queueRows(state.uploads, plan.queueRows);
 	const log = plan.logLines > 0 ? state.log.slice(-plan.logLines) : [];
 
@@ -72,7 +73,8 @@ function Main({state, colors, width, height, statusHeight, now}: MainProps) {
 	const third = Math.floor(width / 3);
 	const sparkWidth = plan.sparklines ? Math.min(48, Math.floor(width * 0.3)) : 0;
 	const queueWidth = width - sparkWidth;
-	const middle = plan.sparklines ? Math.max(PANEL_ROW, 4 + rows.length) : 4 + Math.max(1, rows.length);
+	const extra = p2p ? 1 : 0;
+	const middle = plan.sparklines ? Math.max(PANEL_ROW, 4 + extra + rows.length) : 4 + extra + Math.max(1, rows.length);
 	return (
 		<Box flexDirection="column">
 			<Box>
@@ -82,6 +84,7 @@ function Main({state, colors, width, height, statusHeight, now}: MainProps) {
 			</Box>
 			<Box>
 				<Panel title="Upload queue" extra={<QueueTitle state={state} colors={colors} hidden={hidden} />} width={queueWidth} height={middle} colors={colors}>
+					{p2p && <P2PLine state={state} colors={colors} width={inner(queueWidth)} />}
 					<QueueTable items={rows} width={inner(queueWidth)} colors={colors} />
 				</Panel>
 				{plan.sparklines && <SparkPanel state={state} colors={colors} width={sparkWidth} height={middle} />}

@@ -3,7 +3,7 @@ import React, {type ReactNode} from 'react';
 import {Box, Text} from 'ink';
 import type {LogLine, MinerState} from '../../miner/types.js';
 import {color, type ThemeColors} from '../theme.js';
-import {age, bytes, clock, compact, last, layerText, mergeProgress, mergeProgressText, middle, num, queueSummary} from './format.js';
+import {age, bytes, clock, compact, last, layerText, mergeProgress, mergeProgressText, middle, num, p2pSummary, queueSummary, showsP2P} from './format.js';
 import {progressBar, sparkline} from './sparkline.js';
 
 type P = {state: MinerState; colors: ThemeColors; width: number};
@@ -120,6 +120,12 @@ export function SparkPanel({state, colors, width, height}: P & {height: number})
 	);
 }
 
+/** The current protocol's peer-to-peer activation transfers, one line; a hash failure is a warning. */
+export function P2PLine({state, colors}: P) {
+	const c = state.p2p.hashFailures > 0 ? colors.warning : colors.text;
+	return <Line c={c}>{p2pSummary(state.p2p)}</Line>;
+}
+
 const levelColor = (l: LogLine['level'], colors: ThemeColors) => (l === 'error' ? colors.error : l === 'warn' ? colors.warning : colors.text);
 
 export function LogLines({lines, colors, width}: {lines: LogLine[]; colors: ThemeColors; width: number}) {
@@ -159,5 +165,6 @@ export function SummaryLines({state, colors, width, now, count}: P & {now: numbe
 			<Text bold>{layerText(state).replace(/^l/, 'L')}</Text> · {state.phase ?? '-'} · {state.backend?.name ?? '-'} {state.backend?.detail ?? ''}
 		</Line>,
 	];
+	if (showsP2P(state)) lines.push(<P2PLine key="p" state={state} colors={colors} width={width} />);
 	return <>{lines.slice(0, count)}</>;
 }

@@ -3,7 +3,7 @@ import React from 'react';
 import {Box, Text} from 'ink';
 import type {MinerState, MinerStatus} from '../../miner/types.js';
 import {color, type ThemeColors} from '../theme.js';
-import {age, layerText, middle, shortHotkey} from './format.js';
+import {age, layerText, middle, protocolText, shortHotkey} from './format.js';
 import {packLines} from './layout.js';
 
 export type Piece = {text: string; color?: keyof ThemeColors; bold?: boolean};
@@ -30,6 +30,7 @@ export function statusPieces(state: MinerState, now: number, width: number): Pie
 	const pieces: Piece[] = [
 		{text: `● ${state.status}`, color: statusColor[state.status], bold: true},
 		{text: state.network ?? 'no network', color: 'accent'},
+		...(protocolText(state) === null ? [] : [{text: protocolText(state)!, color: 'accent' as const}]),
 		{text: `hotkey ${shortHotkey(state.hotkey)}`},
 		{text: `uid ${state.uid ?? '-'}`},
 		{text: layerText(state), bold: true},

@@ -95,3 +95,18 @@ export function queueRows(items: UploadItem[], max: number): {rows: UploadItem[]
 export function queueSummary(q: MinerState['queue']): string {
 	return `${q.pending} pending · ${q.uploading} uploading · ${q.failed} failed · ${q.done} done · ${bytes(q.bytesPending)} waiting`;
 }
+
+/** "current · run 7", "v1", or null before the miner says which protocol it speaks. */
+export function protocolText(state: Pick<MinerState, 'protocol' | 'runId'>): string | null {
+	if (state.protocol === null) return null;
+	return state.runId ? `${state.protocol} · run ${middle(state.runId, 16)}` : state.protocol;
+}
+
+/** The P2P line shows only for the current protocol (v1 moves activations through the store). */
+export const showsP2P = (state: Pick<MinerState, 'protocol'>) => state.protocol === 'current';
+
+/** "P2P in 12 (48.0 MB) · out 10 (40.0 MB) · hash failures 0 · last 850 ms". */
+export function p2pSummary(p: MinerState['p2p']): string {
+	const lastMs = p.lastMs === null ? '-' : `${Math.round(p.lastMs)} ms`;
+	return `P2P in ${p.in} (${bytes(p.bytesIn)}) · out ${p.out} (${bytes(p.bytesOut)}) · hash failures ${p.hashFailures} · last ${lastMs}`;
+}

@@ -6,26 +6,31 @@ export type Plan = {tier: Tier; queueRows: number; logLines: number; sparklines:
 export const PANEL_ROW = 7; // bordered panel: 2 border lines + title + 4 content lines
 const FOOTER = 1;
 
-export function planLayout(width: number, height: number, statusLines: number, queueItems: number): Plan {
+// `transferLines`: lines the transfers (upload queue) panel shows above its table, such as the
+// current protocol's P2P line; they come out of the queue rows, and in the minimal tier they are
+// summary lines after the four that always come first.
+export function planLayout(width: number, height: number, statusLines: number, queueItems: number, transferLines = 0): Plan {
 	const wantRows = Math.max(1, queueItems); // an empty queue still shows one "empty" line
+	const extra = Math.max(0, transferLines);
 	if (width >= 100 && height >= 30) {
 		const rest = height - statusLines - PANEL_ROW - FOOTER;
-		let rows = Math.min(wantRows, 8, rest - 4);
-		const middle = Math.max(PANEL_ROW, 4 + rows);
+		let rows = Math.min(wantRows, 8, rest - 4 - extra);
+		const middle = Math.max(PANEL_ROW, 4 + extra + rows);
 		const left = rest - middle;
 		if (left >= 4) return {tier: 'full', queueRows: rows, logLines: left - 3, sparklines: true, summaryLines: 0};
-		rows = Math.max(1, Math.min(wantRows, rest - 4));
+		rows = Math.max(1, Math.min(wantRows, rest - 4 - extra));
 		return {tier: 'full', queueRows: rows, logLines: 0, sparklines: rest >= PANEL_ROW, summaryLines: 0};
 	}
 	if (width >= 72 && height >= 18) {
 		const rest = height - statusLines - PANEL_ROW - FOOTER;
-		const rows = Math.max(1, Math.min(wantRows, 6, rest - 4));
-		const left = rest - 4 - rows;
+		const rows = Math.max(1, Math.min(wantRows, 6, rest - 4 - extra));
+		const left = rest - 4 - extra - rows;
 		return {tier: 'compact', queueRows: rows, logLines: left >= 4 ? left - 3 : 0, sparklines: false, summaryLines: 0};
 	}
-	// Minimal: no borders; summary lines (batch, queue, score, layer), then queue rows, then log.
+	// Minimal: no borders; summary lines (batch, queue, score, layer, then the transfer lines), then
+	// queue rows, then log.
 	const room = Math.max(0, height - statusLines - FOOTER);
-	const summaryLines = Math.min(4, room);
+	const summaryLines = Math.min(4 + extra, room);
 	let rest = room - summaryLines;
 	const rows = rest >= 3 ? Math.min(wantRows, 5, rest - 1) : 0; // header + rows
 	rest -= rows > 0 ? rows + 1 : 0;
