@@ -22,7 +22,6 @@ export type MineFlags = WalletOptions & {
 	storeHost?: string[];
 	corpus?: string;
 	tokenizer?: string;
-	protocol?: 'current' | 'v1';
 };
 
 export function addMineCommand(program: Command): void {
@@ -43,7 +42,6 @@ export function addMineCommand(program: Command): void {
 		.option('--local-steps <n>', 'optimizer step every n backward passes (default: once per merge, as IOTA v1)', intArg(1, 1_000_000))
 		.option('--corpus <path>', 'text file or folder the head stage (layer 0) samples from (default: /usr/share/common-licenses)')
 		.option('--tokenizer <file>', 'Llama-3 tokenizer.json for the head stage (128,256 ids; the model config must have that vocabulary)')
-		.addOption(new Option('--protocol <name>', 'the orchestrator\'s protocol: v1 (IOTA spec 4065) or current (spec 30017: P2P activations, DiLoCo merges)').choices(['v1', 'current']).default('v1'))
 		.addHelpText('after', '\nThe hotkey must be registered on the subnet first (`iota-tui register`). q or Ctrl+C stops; uploads not finished stay on disk and resume on the next start.')
 		.action(async (flags: MineFlags, cmd: Command) => runMinerCli({...flags, theme: (cmd.optsWithGlobals() as {theme?: string}).theme, configDir: (cmd.optsWithGlobals() as {configDir?: string}).configDir}));
 }
@@ -102,11 +100,8 @@ export async function runMinerCli(opts: RunMinerOptions): Promise<void> {
 	const health = opts.healthPort ? await startHealthServer(store, {port: opts.healthPort, host: opts.healthHost ?? '127.0.0.1'}) : null;
 	// `iota-tui status --json` reads this snapshot while the miner runs.
 	const statusFile = writeStatusFile(store, minerStatusFile(dataDir, hotkeyPair.address));
-	// MinerOptions['protocol'] is 'v1' only until the current adapter lands (it widens it to
-	// 'current' | 'v1' and reads devnetOnly); until then startMiner refuses 'current' in one line.
-	const profileOptions = minerProfileOptions(net) as unknown as Pick<Parameters<typeof startMiner>[0], 'protocol'>;
 	const miner = await startMiner({
-		...profileOptions,
+		...minerProfileOptions(net),
 		orchestratorUrl,
 		chainUrl: net.url,
 		hotkeyPair,
@@ -120,7 +115,6 @@ export async function runMinerCli(opts: RunMinerOptions): Promise<void> {
 		storeHosts: opts.storeHost,
 		corpus: opts.corpus,
 		tokenizer,
-		protocol: opts.protocol,
 	});
 	try {
 		if (headless) {

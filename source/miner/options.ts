@@ -12,8 +12,10 @@ export type MinerOptions = {
 	orchestratorUrl: string;
 	/** Which miner protocol the orchestrator speaks: IOTA v1 (the default) or the current one (spec 30017, P2P activations). */
 	protocol?: 'current' | 'v1';
-	/** current: the bridge v2 peer registry (default: the orchestrator's /bridge). */
+	/** current: the bridge v2 peer registry (default: the orchestrator's /bridge, on the devnet only). */
 	bridgeUrl?: string;
+	/** The orchestrator is the local devnet's own (network profile): its /bridge may be used, P2P stays on loopback without relays. Unset: judged by a loopback URL. */
+	devnetOnly?: boolean;
 	/** current: the iroh endpoint's bind address and relays (default: loopback, no relay, for a loopback orchestrator). */
 	p2p?: {bindAddr?: string; relay?: RelayOption};
 	/** Chain for the uid and incentive/emission; `chain` (an open client) wins over `chainUrl`. */

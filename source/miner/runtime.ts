@@ -20,6 +20,7 @@ const protocols: Record<NonNullable<MinerOptions['protocol']>, (host: ProtocolHo
 			model: typeof opts.model === 'object' ? opts.model : getConfig(opts.model ?? 'devnet'),
 			tokenizer: opts.tokenizer ?? byteSampleTokenizer,
 			bridgeUrl: opts.bridgeUrl,
+			devnetOnly: opts.devnetOnly,
 			p2p: opts.p2p,
 			attempts: opts.clientAttempts,
 			backoffMs: opts.clientBackoffMs,

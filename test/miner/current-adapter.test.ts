@@ -32,11 +32,11 @@ const endpointChildren = () => {
 	}
 };
 
-const start = (i: number, model: string) => {
+const start = (i: number, model: string, devnetOnly?: boolean) => {
 	const store = createMinerStore();
 	const events: MinerEvent[] = [];
 	store.subscribe((_s, e) => events.push(e));
-	const handle = startMiner({orchestratorUrl: env.devnet.orchestrator, protocol: 'current', hotkeyPair: env.pairs[i]!, dataDir: join(dir, String(i)), backend: 'cpu', model, store, pollMs: 100, clientBackoffMs: 100});
+	const handle = startMiner({orchestratorUrl: env.devnet.orchestrator, protocol: 'current', hotkeyPair: env.pairs[i]!, dataDir: join(dir, String(i)), backend: 'cpu', model, store, pollMs: 100, clientBackoffMs: 100, devnetOnly});
 	return {store, events, handle};
 };
 
@@ -63,5 +63,12 @@ test('stop() ends a training current miner and its P2P endpoint within 10 s', as
 	assert.ok(Date.now() - t0 < 10_000, `stop took ${Date.now() - t0} ms`);
 	assert.equal(m.store.getState().status, 'stopped');
 	await new Promise(r => setTimeout(r, 300));
+	assert.deepEqual(endpointChildren(), []);
+});
+
+test('off the devnet without a bridge URL the miner stops in one line instead of mining without peers', async () => {
+	const h = await start(0, 'devnet', false).handle;
+	await h.done;
+	assert.match(h.fatalError() ?? '', /^the current protocol needs the bridge peer registry.*no bridge URL is known for this network$/);
 	assert.deepEqual(endpointChildren(), []);
 });

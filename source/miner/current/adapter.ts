@@ -1,7 +1,7 @@
 // IOTA's current protocol (spec 30017) as a MinerProtocol: queued registration with a P2P node id, phases
 // from the heartbeat, activations pushed peer to peer (BLAKE3-hashed, submitted to the orchestrator), the
 // bridge peer registry, and DiLoCo merging (pseudo-gradients, outer Nesterov step) through merge.ts.
-import {errorMessage} from '../../errors.js';
+import {UserError, errorMessage} from '../../errors.js';
 import {CurrentProtocolError, CurrentRequestError, EntityNotRegisteredError, MinerFrozenError, MinerInitializingError, LayerStateError, SpecVersionError} from '../../orchestrator/current/errors.js';
 import type {Fault, MinerProtocol, ProtocolHost} from '../protocol.js';
 import {deliver} from './deliver.js';
@@ -64,6 +64,8 @@ async function reportLoss(link: CurrentLink, id: string, loss: number): Promise<
 }
 
 function fault(error: unknown): Fault | null {
+	// Ours, about the setup (no bridge for this network, a wrong model): registration stops on it, not retried.
+	if (error instanceof UserError) return {kind: 'rejected', detail: error.message};
 	if (error instanceof SpecVersionError) return {kind: 'version', detail: error.message};
 	if (error instanceof EntityNotRegisteredError) return {kind: 'unregistered', detail: error.message};
 	// Frozen or initializing: the orchestrator asks for about a minute's patience.

@@ -16,10 +16,19 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 /** IOTA's MODEL_SPLITS form: [start, end] per stage, -1 where the stage is open-ended. */
 const modelSplits = (m: PublicModel): [number, number][] => m.splits.map(s => [s.start === 0 ? -1 : s.start, s.end === m.cfg.n_layers ? -1 : s.end]);
 
+const isDevnet = (link: CurrentLink) => link.o.devnetOnly ?? LOOPBACK.has(new URL(link.o.url).hostname);
+
+/** The registry: a given bridge URL, else the devnet orchestrator's own /bridge (the real one is elsewhere). */
+function bridgeUrl(link: CurrentLink): string {
+	if (link.o.bridgeUrl) return link.o.bridgeUrl;
+	if (!isDevnet(link)) throw new UserError('the current protocol needs the bridge peer registry, and only the devnet serves it at the orchestrator: no bridge URL is known for this network');
+	return `${link.o.url.replace(/\/+$/, '')}/bridge`;
+}
+
 async function startP2P(link: CurrentLink): Promise<P2PTransport> {
 	if (link.p2p) return link.p2p;
 	const {host, o} = link;
-	const loopback = LOOPBACK.has(new URL(o.url).hostname);
+	const loopback = isDevnet(link);
 	host.waiting('the P2P endpoint');
 	// A loopback orchestrator is a devnet: peers are on this machine, no relays.
 	const p2p = await P2PTransport.start({
@@ -53,7 +62,7 @@ export async function register(link: CurrentLink): Promise<Registration> {
 	link.run = run;
 	host.dispatch({type: 'run', protocol: 'current', runId: run.run_id});
 	if (!link.peers) {
-		link.peers = new PeerRegistry({url: o.bridgeUrl ?? `${o.url.replace(/\/+$/, '')}/bridge`, runId: run.run_id, hotkey: host.hotkey, layer: run.layer, self: () => p2p.addr(), signal: host.stopSignal, log: host.log});
+		link.peers = new PeerRegistry({url: bridgeUrl(link), runId: run.run_id, hotkey: host.hotkey, layer: run.layer, self: () => p2p.addr(), signal: host.stopSignal, log: host.log});
 		await link.peers.start();
 	} else await link.peers.setLayer(run.layer);
 	return {layer: run.layer, version: `spec ${SPEC_VERSION}`};

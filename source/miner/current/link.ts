@@ -20,6 +20,8 @@ export type CurrentOptions = {
 	model: ModelConfig;
 	tokenizer: SampleTokenizer;
 	bridgeUrl?: string;
+	/** The local devnet's orchestrator: its /bridge is the registry; unset: a loopback URL means a devnet. */
+	devnetOnly?: boolean;
 	p2p?: {bindAddr?: string; relay?: RelayOption};
 	attempts?: number;
 	backoffMs?: number;
