@@ -31,5 +31,9 @@ const protocols: Record<NonNullable<MinerOptions['protocol']>, (host: ProtocolHo
 export async function startMiner(opts: MinerOptions): Promise<MinerHandle> {
 	const protocol = protocols[opts.protocol ?? 'v1'];
 	if (!protocol) throw new UserError(`unknown miner protocol "${String(opts.protocol)}" (known: ${Object.keys(protocols).join(', ')})`);
+	// v1 needs GET /orchestrator/settings, which only the iota-tui devnet serves: never call it elsewhere.
+	if ((opts.protocol ?? 'v1') === 'v1' && opts.devnetOnly === false) {
+		throw new UserError('the v1 protocol (spec 4065) is served only by the iota-tui devnet now; IOTA\'s orchestrators speak the current one: use --protocol current (or leave --protocol out)', 2);
+	}
 	return new MinerSession(opts, host => protocol(host, opts)).handle();
 }

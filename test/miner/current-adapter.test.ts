@@ -72,3 +72,12 @@ test('off the devnet without a bridge URL the miner stops in one line instead of
 	assert.match(h.fatalError() ?? '', /^the current protocol needs the bridge peer registry.*no bridge URL is known for this network$/);
 	assert.deepEqual(endpointChildren(), []);
 });
+
+test('v1 off the devnet is refused before any request: its /orchestrator/settings is a devnet-only route', async () => {
+	const store = createMinerStore();
+	await assert.rejects(
+		startMiner({orchestratorUrl: 'http://127.0.0.1:9', protocol: 'v1', hotkeyPair: env.pairs[0]!, dataDir: join(dir, 'v1-off'), backend: 'cpu', store, devnetOnly: false}),
+		/^UserError: the v1 protocol \(spec 4065\) is served only by the iota-tui devnet now.*use --protocol current/,
+	);
+	assert.equal(store.getState().status, 'starting', 'nothing started');
+});

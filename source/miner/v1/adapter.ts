@@ -20,6 +20,7 @@ export function createV1Protocol(host: ProtocolHost, o: V1Options): MinerProtoco
 		register: async () => {
 			const r = await client.register();
 			host.heartbeat();
+			host.dispatch({type: 'run', protocol: 'v1', runId: null});
 			return {layer: r.layer, version: r.version};
 		},
 		isRegistered: () => client.isRegistered(),
