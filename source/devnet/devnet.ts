@@ -33,7 +33,7 @@ export interface DevnetOptions {
 	/** Current-protocol orchestrator settings (protocol 'current'). */
 	currentSettings?: CurrentSettingsInput;
 	blockIntervalMs?: number;
-	/** The orchestrator as subnet 9's validator (score, spot-check, setWeights each tempo); on by default with a chain, v1 only. */
+	/** The orchestrator as subnet 9's validator (score, spot-check on v1, setWeights each tempo); on by default with a chain. */
 	validator?: false | {spotCheck?: SpotCheckSettings | false; auto?: boolean};
 	log?: (line: string) => void;
 }
@@ -54,12 +54,11 @@ export interface Devnet {
 	close(): Promise<void>;
 }
 
-/** The devnet serving the current protocol; its validator (v1 score book) is not wired to it. */
-export interface CurrentDevnet extends Omit<Devnet, 'protocol' | 'settings' | 'server' | 'validator'> {
+/** The devnet serving the current protocol; its validator scores the current state's work (current/score.ts). */
+export interface CurrentDevnet extends Omit<Devnet, 'protocol' | 'settings' | 'server'> {
 	protocol: 'current';
 	settings: CurrentSettings;
 	server: CurrentOrchestratorServer;
-	validator?: undefined;
 }
 
 import {defaultDataDir} from '../paths.js';
@@ -108,7 +107,12 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet | Cu
 			let server = await startCurrentOrchestrator(currentOpts);
 			cleanups.push(() => server.close()); // `server` is reassigned on restart: the cleanup closes the live one
 			log(`orchestrator: ${server.url} (current protocol, spec 30017; run ${server.settings.run_id}, bridge at ${server.url}/bridge)`);
-			if (!opts.chainView && opts.validator !== false) log('validator: not started (it scores the v1 orchestrator only)');
+			let validator: DevnetValidator | undefined;
+			if (!opts.chainView && opts.validator !== false) {
+				const {startCurrentValidator} = await import('./score-run.js');
+				validator = await startCurrentValidator({chainUrl, netuid, state: () => server.state, auto: opts.validator?.auto, log});
+				cleanups.push(() => validator!.close());
+			}
 			const devnet: CurrentDevnet = {
 				protocol: 'current',
 				chain: chainUrl,
@@ -119,6 +123,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet | Cu
 				settings: server.settings,
 				objectStore,
 				server,
+				validator,
 				async restartOrchestrator() {
 					await server.close();
 					server = await startCurrentOrchestrator({...currentOpts, port: server.port});

@@ -1,25 +1,26 @@
-// The devnet orchestrator acting as subnet 9's validator: each tempo it spot-checks one pending
-// weight submission, scores every miner and sets weights on chain with the devnet validator hotkey.
-// The devnet can do this because it controls the devnet keys; on the chain the Yuma hook turns
-// the weights into Incentive/Emission (devnet-emulated).
+// The devnet orchestrator acting as subnet 9's validator, chain side: each tempo it asks a scorer (the
+// v1 score book, score-v1.ts, or the current orchestrator's work, current/score.ts) for per-miner
+// scores and sets weights on chain with the devnet validator hotkey. The devnet can do this because
+// it controls the devnet keys; on the chain the Yuma hook turns the weights into Incentive/Emission
+// (devnet-emulated).
 import type {KeyringPair} from '@polkadot/keyring/types';
 import {connectChain, type ChainClient} from '../chain/client.js';
 import {devnetKey} from '../chain/devnet-keys.js';
 import {sendAndWait} from '../chain/tx.js';
-import type {OrchestratorState} from './state.js';
 import {toWeights} from './score.js';
-import {ScoreBook, type SpotCheckRow} from './score-book.js';
-import {spotCheck, type FetchObject, type SpotCheckSettings} from './score-spotcheck.js';
+import type {SpotCheckRow} from './score-book.js';
+
+/** One round's scores by hotkey, from whatever the orchestrator records; `checked` is the v1 spot-check of the round. */
+export type RoundScores = {scores: Record<string, number>; checked?: SpotCheckRow};
+
+export interface Scorer {
+	round(): Promise<RoundScores>;
+}
 
 export type ValidatorOptions = {
 	chainUrl: string;
 	netuid: number;
-	/** The live orchestrator state (a getter: the orchestrator may be restarted). */
-	state: () => OrchestratorState;
-	layers: number;
-	fetchObject: FetchObject;
-	/** false turns the recomputation off. */
-	spotCheck: SpotCheckSettings | false;
+	scorer: Scorer;
 	/** Set weights by itself each tempo on new heads (tests call tick() instead). Default true. */
 	auto?: boolean;
 	log?: (line: string) => void;
@@ -30,7 +31,6 @@ export type TickResult = {block: number; uids: number[]; weights: number[]; scor
 export type ChainScore = {uid: number | null; incentive: number | null; emission: string | null; emulated: boolean};
 
 export class DevnetValidator {
-	private books = new WeakMap<OrchestratorState, ScoreBook>();
 	private lastSet = -Infinity;
 	private running: Promise<TickResult> | undefined;
 	private unsubscribe: (() => void) | undefined;
@@ -55,14 +55,6 @@ export class DevnetValidator {
 		return v;
 	}
 
-	/** The score book on the current orchestrator state. */
-	book(): ScoreBook {
-		const state = this.opts.state();
-		let book = this.books.get(state);
-		if (!book) this.books.set(state, (book = new ScoreBook(state.db)));
-		return book;
-	}
-
 	private async onHead(block: number) {
 		if (this.running) return;
 		const tempo = Number((await this.client.api.query.subtensorModule.tempo(this.opts.netuid)).toString()) || 10;
@@ -81,23 +73,14 @@ export class DevnetValidator {
 		const api = this.client.api;
 		const block = (await api.rpc.chain.getHeader()).number.toNumber();
 		this.lastSet = block; // also on failure: retry next tempo, not on every head
-		const book = this.book();
-		let checked: SpotCheckRow | undefined;
-		const pending = this.opts.spotCheck ? book.pending(1)[0] : undefined;
-		if (pending && this.opts.spotCheck) {
-			checked = await spotCheck(book, pending, this.opts.layers - 1, this.opts.fetchObject, this.opts.spotCheck, Date.now());
-			log?.(`validator: spot-check ${checked.hotkey} layer ${checked.layer} epoch ${checked.epoch}: ${checked.outcome}${checked.cosine === null ? '' : ` (cosine ${checked.cosine.toFixed(4)}, magnitude ratio ${checked.magnitude_ratio!.toFixed(4)})`}${checked.detail ? ` ${checked.detail}` : ''}`);
-		}
+		const {scores, checked} = await this.opts.scorer.round();
 		if ((await this.client.getUid(netuid, this.key.address)) === null) return {block, uids: [], weights: [], scores: {}, checked, skipped: 'the devnet validator hotkey is not registered on this chain'};
 		const hotkeys = await this.client.hotkeys(netuid);
 		const uidOf = new Map(hotkeys.map((h, uid) => [h, uid]));
-		const scores: Record<string, number> = {};
 		const rows: {uid: number; score: number}[] = [];
-		for (const m of this.opts.state().miners()) {
-			const score = book.score(m.hotkey);
-			scores[m.hotkey] = score;
-			const uid = uidOf.get(m.hotkey);
-			if (uid !== undefined && m.hotkey !== this.key.address) rows.push({uid, score});
+		for (const [hotkey, score] of Object.entries(scores)) {
+			const uid = uidOf.get(hotkey);
+			if (uid !== undefined && hotkey !== this.key.address) rows.push({uid, score});
 		}
 		const {uids, weights} = toWeights(rows);
 		if (uids.length === 0) return {block, uids, weights, scores, checked, skipped: 'no miner has a score yet'};

@@ -4,6 +4,7 @@ import type {CurrentCore} from './core.js';
 import {registerActivationRoutes} from './routes-activations.js';
 import {registerBridgeRoutes} from './routes-bridge.js';
 import {registerCommonRoutes} from './routes-common.js';
+import {registerDevnetRoutes} from './routes-devnet.js';
 import {registerPartitionRoutes} from './routes-partitions.js';
 import {registerPhaseRoutes} from './routes-phase.js';
 import {registerRegistrationRoutes} from './routes-register.js';
@@ -18,5 +19,6 @@ export function registerCurrentRoutes(core: CurrentCore): BridgeRegistry {
 	registerUploadRoutes(core);
 	registerWeightRoutes(core);
 	registerPartitionRoutes(core);
+	registerDevnetRoutes(core);
 	return registerBridgeRoutes(core);
 }

@@ -8,6 +8,7 @@ import {deliver} from './deliver.js';
 import {register, settings} from './join.js';
 import {layerEpoch, mergedLayer, mergeRound, submitWeights} from './merge.js';
 import {openLink, type CurrentLink, type CurrentOptions} from './link.js';
+import {devnetScore} from './score.js';
 import {heartbeat, nextWork} from './work.js';
 
 export type {CurrentOptions} from './link.js';
@@ -35,8 +36,8 @@ export function createCurrentProtocol(host: ProtocolHost, o: CurrentOptions): Mi
 			host.heartbeat();
 		},
 		settings: async () => settings(link),
-		// The current orchestrator publishes no per-miner score.
-		score: async () => null,
+		// The current protocol publishes no per-miner score; the devnet does (its validator's).
+		score: () => devnetScore(link),
 		fault,
 		phase: async () => ({phase: (await heartbeat(link)).phase, sections: link.run?.num_partitions ?? 1}),
 		epoch: () => layerEpoch(link),

@@ -16,7 +16,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 /** IOTA's MODEL_SPLITS form: [start, end] per stage, -1 where the stage is open-ended. */
 const modelSplits = (m: PublicModel): [number, number][] => m.splits.map(s => [s.start === 0 ? -1 : s.start, s.end === m.cfg.n_layers ? -1 : s.end]);
 
-const isDevnet = (link: CurrentLink) => link.o.devnetOnly ?? LOOPBACK.has(new URL(link.o.url).hostname);
+export const isDevnet = (link: CurrentLink) => link.o.devnetOnly ?? LOOPBACK.has(new URL(link.o.url).hostname);
 
 /** The registry: a given bridge URL, else the devnet orchestrator's own /bridge (the real one is elsewhere). */
 function bridgeUrl(link: CurrentLink): string {
