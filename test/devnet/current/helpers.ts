@@ -6,7 +6,7 @@ import {join} from 'node:path';
 import type {KeyringPair} from '@polkadot/keyring/types';
 import {connectChain, type ChainClient} from '../../../source/chain/client.js';
 import {StaticChainView} from '../../../source/devnet/chain-view.js';
-import {startDevnet, type CurrentDevnet} from '../../../source/devnet/devnet.js';
+import {startDevnet, type CurrentDevnet, type DevnetOptions} from '../../../source/devnet/devnet.js';
 import type {CurrentSettingsInput} from '../../../source/devnet/current/settings.js';
 import {send, type HttpResponse} from '../../../source/orchestrator/http.js';
 import {canonicalJson, type PyJson} from '../../../source/orchestrator/canonical-json.js';
@@ -34,7 +34,7 @@ export const CURRENT_TEST_SETTINGS: CurrentSettingsInput = {
 export const realChain = (): boolean => process.env.IOTA_CURRENT_STATIC !== '1';
 
 /** A current-protocol devnet; `chain: true` starts the real chain and registers `hotkeys` fresh hotkeys on subnet 9. */
-export async function startCurrentEnv(o: {hotkeys: number; chain: boolean; settings?: CurrentSettingsInput}): Promise<CurrentEnv> {
+export async function startCurrentEnv(o: {hotkeys: number; chain: boolean; settings?: CurrentSettingsInput; validator?: DevnetOptions['validator']}): Promise<CurrentEnv> {
 	const dir = mkdtempSync(join(tmpdir(), 'iota-current-'));
 	const settings = {...CURRENT_TEST_SETTINGS, ...o.settings};
 	const outsider = await newPair();
@@ -43,7 +43,7 @@ export async function startCurrentEnv(o: {hotkeys: number; chain: boolean; setti
 		const devnet = await startDevnet({protocol: 'current', dataDir: dir, chainView: new StaticChainView(new Set(pairs.map(p => p.address))), currentSettings: settings});
 		return {devnet, pairs, outsider, dir, close: async () => (await devnet.close(), rmSync(dir, {recursive: true, force: true}))};
 	}
-	const devnet = await startDevnet({protocol: 'current', dataDir: dir, currentSettings: settings});
+	const devnet = await startDevnet({protocol: 'current', dataDir: dir, currentSettings: settings, validator: o.validator});
 	const chain = await connectChain(devnet.chain);
 	const pairs: KeyringPair[] = [];
 	try {
