@@ -180,7 +180,6 @@ async function runDevnet(flags: DevnetFlags): Promise<void> {
 		process.once('SIGTERM', () => stop('SIGTERM'));
 	});
 	if (flags.miners) {
-		if (current) log('devnet: note: --protocol current serves spec 30017; miners that speak only v1 will not register');
 		minersStarting = import('../devnet/miners.js')
 			.then(m => m.startDevnetMiners({count: flags.miners!, chainUrl: devnet.chain, orchestratorUrl: devnet.orchestrator, netuid: devnet.netuid, dataDir: devnet.dataDir, json, emit, log, model: flags.minerModel, backend: flags.minerBackend, protocol: flags.protocol}))
 			.then(m => (miners = m))
