@@ -8,6 +8,7 @@ import {send, TransportError} from '../../orchestrator/http.js';
 import {abortableSleep} from '../../orchestrator/sleep.js';
 import {checkPresignedUrl, MAX_DOWNLOAD, MAX_PARTS, putPresigned, TransferRefused, type TransferOptions} from '../../orchestrator/transfer.js';
 import type {FetchLike} from '../../training/blob-range.js';
+import {trackUpload, type OnUpload} from './upload-track.js';
 
 /** IOTA's part size (s3_utils): ceil(bytes / 10 MiB) parts. */
 export const UPLOAD_PART_BYTES = 10 * 1024 * 1024;
@@ -19,6 +20,8 @@ export type UploadBlobOptions = {
 	partBytes?: number;
 	/** Parts in flight at once (default 16). */
 	parallel?: number;
+	/** Told of the upload as an UploadItem (uploading, then done or failed). */
+	onUpload?: OnUpload;
 };
 
 /** S3 wants the ETag back as it gave it; IOTA's client sends it without the quotes (the store adds them back). */
@@ -30,6 +33,11 @@ const unquoted = (etag: string) => etag.replace(/^"+|"+$/g, '');
  * orchestrator opened a multipart upload (an upload_id). Returns the object path submit_* calls take.
  */
 export async function uploadBlob(client: CurrentClient, fileType: S.FileUploadRequest['file_type'], bytes: Uint8Array, xfer: TransferOptions, o: UploadBlobOptions = {}): Promise<string> {
+	// The store key is the orchestrator's to name: shown as the file type until it is known.
+	return trackUpload(o.onUpload, fileType, fileType, bytes.length, () => uploadParts(client, fileType, bytes, xfer, o), path => path);
+}
+
+async function uploadParts(client: CurrentClient, fileType: S.FileUploadRequest['file_type'], bytes: Uint8Array, xfer: TransferOptions, o: UploadBlobOptions): Promise<string> {
 	if (bytes.length === 0) throw new UserError(`refusing to upload an empty ${fileType} blob`);
 	const partBytes = o.partBytes ?? UPLOAD_PART_BYTES;
 	const parts = Math.ceil(bytes.length / partBytes);

@@ -5,6 +5,7 @@ import {errorMessage} from '../../errors.js';
 import {LayerStateError} from '../../orchestrator/current/errors.js';
 import type {CurrentClient} from '../../orchestrator/current/client.js';
 import {putPresigned} from '../../orchestrator/transfer.js';
+import {trackUpload} from './upload-track.js';
 import {abortableSleep} from '../../orchestrator/sleep.js';
 import {P2PStatus, statusName} from '../../p2p/status.js';
 import type {Output} from '../protocol.js';
@@ -55,7 +56,8 @@ async function sendForward(link: CurrentLink, r: ActivationRecord, body: Uint8Ar
 	if (r.spot) {
 		// A spot check: the orchestrator wants these exact bytes once, under the path it named.
 		try {
-			await putPresigned(r.spot.url, body, {...link.xfer(body.length), attempts: 2});
+			const spot = r.spot;
+			await trackUpload(item => link.host.dispatch({type: 'upload', item}), 'activation', spot.path, body.length, () => putPresigned(spot.url, body, {...link.xfer(body.length), attempts: 2}));
 			path = r.spot.path;
 		} catch (error) {
 			link.host.log('warn', `spot-check upload of ${r.id.slice(0, 8)} failed: ${errorMessage(error)}`);

@@ -45,7 +45,7 @@ export type DilocoIo = {
 	/** The run's num_partitions: sections of every weights blob, chunks of every layer. */
 	numPartitions: number;
 	flags: DilocoFlags;
-	/** Tests only: smaller upload parts. */
+	/** Upload events (onUpload); tests also set smaller parts. */
 	upload?: UploadBlobOptions;
 };
 

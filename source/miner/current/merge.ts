@@ -14,7 +14,10 @@ const MAX_BLOB_BYTES = 4 * 1024 * 1024 * 1024;
 
 function io(link: CurrentLink): DilocoIo {
 	const run = link.run!;
-	return {client: link.client, xfer: link.xfer(MAX_BLOB_BYTES), log: link.host.log, layer: link.host.layer, numPartitions: run.num_partitions, flags: dilocoFlags(run.run_flags)};
+	return {
+		client: link.client, xfer: link.xfer(MAX_BLOB_BYTES), log: link.host.log, layer: link.host.layer, numPartitions: run.num_partitions, flags: dilocoFlags(run.run_flags),
+		upload: {onUpload: item => link.host.dispatch({type: 'upload', item})},
+	};
 }
 
 export async function submitWeights(link: CurrentLink, s: WeightsSubmission): Promise<boolean> {
