@@ -29,7 +29,7 @@ export const isMinerProtocol = (value: unknown): value is MinerProtocolName => v
 /** The local devnet's orchestrator (`iota-tui devnet`, default --port). */
 export const DEVNET_ORCHESTRATOR = 'http://127.0.0.1:8010';
 /** What `iota-tui devnet` serves without --protocol (and what the wizard's autostart starts). */
-export const DEVNET_DEFAULT_PROTOCOL: MinerProtocolName = 'v1';
+export const DEVNET_DEFAULT_PROTOCOL: MinerProtocolName = 'current';
 
 /** Macrocosmos' orchestrators for the public networks (protocol notes §2 "Base URL"; port 443). */
 export const ORCHESTRATORS: Record<string, {url: string; protocol: MinerProtocolName}> = {

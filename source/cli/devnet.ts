@@ -8,6 +8,7 @@ import {UserError, errorMessage} from '../errors.js';
 import {canonicalJson, pyString} from '../orchestrator/canonical-json.js';
 import {defaultSettings, resolveSettings, type OrchestratorSettingsInput} from '../orchestrator/settings.js';
 import {defaultDataDir} from '../paths.js';
+import {DEVNET_DEFAULT_PROTOCOL} from '../chain/networks.js';
 import type {CurrentDevnet, Devnet, DevnetProtocol} from '../devnet/devnet.js';
 import type {CurrentSettingsInput} from '../devnet/current/settings.js';
 
@@ -52,10 +53,10 @@ export function addDevnetCommand(program: Command): void {
 	const d = defaultSettings();
 	const cmd = program
 		.command('devnet')
-		.description('run a local devnet: Subtensor chain with subnet 9, S3-compatible object store and the IOTA v1 orchestrator, all on 127.0.0.1')
+		.description('run a local devnet: Subtensor chain with subnet 9, S3-compatible object store and an IOTA orchestrator (the current protocol, or v1 with --protocol v1), all on 127.0.0.1')
 		.option('--headless', 'no interactive screen: log lines only (for CI and scripts)')
 		.option('--json', 'print NDJSON events (implies --headless); one line {"event": "devnet_ready", ...} once all three accept connections')
-		.addOption(new Option('--protocol <name>', 'orchestrator protocol: v1 (IOTA spec 4065) or current (spec 30017, with the bridge registry at /bridge)').choices(['v1', 'current']).default('v1'))
+		.addOption(new Option('--protocol <name>', 'orchestrator protocol: v1 (IOTA spec 4065) or current (spec 30017, with the bridge registry at /bridge)').choices(['v1', 'current']).default(DEVNET_DEFAULT_PROTOCOL))
 		.option('--host <ip>', 'address all three listen on', '127.0.0.1')
 		.option('--port <n>', 'orchestrator HTTP port (0 = any free port)', portArg, 8010)
 		.option('--chain-port <n>', 'chain WebSocket port (0 = any free port)', portArg, 9944)

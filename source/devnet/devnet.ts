@@ -26,7 +26,7 @@ export interface DevnetOptions {
 	chainUrl?: string;
 	/** Replace the chain entirely (unit tests only; no chain is started). */
 	chainView?: ChainView;
-	/** Which orchestrator to serve (default v1). */
+	/** Which orchestrator to serve (default v1 here; `iota-tui devnet` defaults to current: DEVNET_DEFAULT_PROTOCOL). */
 	protocol?: DevnetProtocol;
 	/** v1 orchestrator settings. */
 	settings?: OrchestratorSettingsInput;

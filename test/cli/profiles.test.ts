@@ -37,15 +37,15 @@ test('finney and test: Macrocosmos orchestrators over the current protocol, neve
 	assert.equal(resolveProfile('finney', {orchestrator: DEVNET_ORCHESTRATOR}).devnetOnly, false);
 });
 
-test('devnet: the local orchestrator, the devnet default protocol (v1), devnetOnly true', () => {
+test('devnet: the local orchestrator, the devnet default protocol (current), devnetOnly true', () => {
 	for (const value of ['devnet', 'local', 'ws://127.0.0.1:9944', 'ws://localhost:9955']) {
 		const p = resolveProfile(value);
 		assert.equal(p.name, 'devnet');
 		assert.equal(p.orchestratorUrl, 'http://127.0.0.1:8010');
-		assert.equal(p.protocol, 'v1');
+		assert.equal(p.protocol, 'current');
 		assert.equal(p.devnetOnly, true, value);
 	}
-	assert.equal(resolveProfile('devnet', {protocol: 'current'}).protocol, 'current');
+	assert.equal(resolveProfile('devnet', {protocol: 'v1'}).protocol, 'v1');
 	// Pointed at a remote orchestrator, the devnet's own endpoints are not there.
 	assert.equal(resolveProfile('devnet', {orchestrator: 'https://orch.example.org'}).devnetOnly, false);
 });
@@ -71,7 +71,7 @@ test('flags win over config keys, config keys over the network; the devnet is as
 	assert.deepEqual(probed, ['http://127.0.0.1:8010']);
 	assert.equal((await resolveMinerProfile({network: 'devnet', protocol: 'v1'}, cfg(), noProbe)).protocol, 'v1');
 	assert.equal((await resolveMinerProfile({network: 'devnet'}, cfg({endpoints: {protocol: 'v1'}}), noProbe)).protocol, 'v1');
-	assert.equal((await resolveMinerProfile({network: 'devnet'}, cfg(), async () => null)).protocol, 'v1', 'no answer: the devnet default');
+	assert.equal((await resolveMinerProfile({network: 'devnet'}, cfg(), async () => null)).protocol, 'current', 'no answer: the devnet default');
 });
 
 test('config: endpoints.protocol is current or v1; the existing keys still parse', () => {

@@ -11,7 +11,7 @@ import {connect} from 'node:net';
 
 test('devnet --headless --json prints devnet_ready and stops on SIGTERM with exit 0', async () => {
 	const dir = mkdtempSync(join(tmpdir(), 'iota-cmd-'));
-	const child = spawn(process.execPath, ['--import', 'tsx', 'test/devnet/cli-entry.ts', 'devnet', '--headless', '--json', '--port', '0', '--chain-port', '0', '--store-port', '0', '--data-dir', dir, '--layers', '2'], {stdio: ['ignore', 'pipe', 'inherit']});
+	const child = spawn(process.execPath, ['--import', 'tsx', 'test/devnet/cli-entry.ts', 'devnet', '--headless', '--json', '--port', '0', '--chain-port', '0', '--store-port', '0', '--data-dir', dir, '--protocol', 'v1', '--layers', '2'], {stdio: ['ignore', 'pipe', 'inherit']});
 	try {
 		const lines: string[] = [];
 		let ready: {chain: string; store: string; orchestrator: string} | undefined;

@@ -1,6 +1,6 @@
 // `devnet --protocol current --miners 6 --headless --json`: the current orchestrator, its validator and
 // six miners speaking the current protocol (own processes, own wallets); one NDJSON stream with
-// batch, phase, merge_done (twice per layer), loss, score and p2p events; SIGTERM stops all.
+// batch, phase, merge_done (twice per layer), loss, score, p2p and upload events; SIGTERM stops all.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
@@ -28,7 +28,7 @@ const SETTINGS = {
 	spot_check_rate: 0.1,
 };
 
-test('devnet --protocol current --miners 6 --json streams batch, phase, merge_done x2 per layer, loss, score and p2p events; SIGTERM stops all', async () => {
+test('devnet --protocol current --miners 6 --json streams batch, phase, merge_done x2 per layer, loss, score, p2p and upload events; SIGTERM stops all', async () => {
 	const t0 = Date.now();
 	const dir = mkdtempSync(join(tmpdir(), 'iota-dmc-'));
 	const config = join(dir, 'current.json');
@@ -41,7 +41,7 @@ test('devnet --protocol current --miners 6 --json streams batch, phase, merge_do
 	);
 	const events: Ev[] = [];
 	const merges = (layer: number) => new Set(events.filter(e => e.event === 'merge_done' && e.layer === layer).map(e => e.epoch)).size;
-	const need = () => [0, 1, 2].every(l => merges(l) >= 2) && ['devnet_ready', 'batch', 'phase', 'loss', 'score', 'p2p'].every(k => events.some(e => e.event === k));
+	const need = () => [0, 1, 2].every(l => merges(l) >= 2) && ['devnet_ready', 'batch', 'phase', 'loss', 'score', 'p2p', 'upload'].every(k => events.some(e => e.event === k));
 	try {
 		const lines = createInterface({input: child.stdout!});
 		const closed = new Promise<void>(resolve => lines.once('close', resolve));
@@ -71,6 +71,9 @@ test('devnet --protocol current --miners 6 --json streams batch, phase, merge_do
 		assert.ok(typeof first('loss').value === 'number');
 		assert.ok(keys(first('score'), ['hotkey', 'score', 'incentive', 'emission', 'emulated']));
 		assert.ok(events.some(e => e.event === 'score' && typeof e.score === 'number'), 'the devnet serves the current miners a score');
+		const uploads = events.filter(e => e.event === 'upload');
+		assert.ok(keys(uploads[0]!, ['hotkey', 'key', 'bytes', 'state', 'kind']), JSON.stringify(uploads[0]));
+		for (const kind of ['weights', 'partition']) assert.ok(uploads.some(e => e.kind === kind && e.state === 'done'), `a ${kind} upload done`);
 		const p2p = events.filter(e => e.event === 'p2p');
 		assert.ok(keys(p2p[0]!, ['direction', 'peer', 'bytes', 'ms', 'hash_ok']), JSON.stringify(p2p[0]));
 		assert.ok(p2p.every(e => e.hash_ok === true), 'every P2P transfer hash_ok');

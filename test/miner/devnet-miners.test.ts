@@ -15,7 +15,7 @@ test('devnet --miners 3 --json streams batch, upload, phase, merge_done, loss an
 	const dir = mkdtempSync(join(tmpdir(), 'iota-dm-'));
 	const child = spawn(
 		process.execPath,
-		['--import', 'tsx', 'test/miner/cli-entry.ts', 'devnet', '--headless', '--json', '--port', '0', '--chain-port', '0', '--store-port', '0', '--data-dir', join(dir, 'data'),
+		['--import', 'tsx', 'test/miner/cli-entry.ts', 'devnet', '--protocol', 'v1', '--headless', '--json', '--port', '0', '--chain-port', '0', '--store-port', '0', '--data-dir', join(dir, 'data'),
 			'--miners', '3', '--miner-model', 'tiny', '--miner-backend', 'cpu', '--batches-before-merging', '2', '--rate-limit', '50'],
 		{stdio: ['ignore', 'pipe', 'ignore'], env: {...process.env, IOTA_TUI_CONFIG_DIR: join(dir, 'config')}},
 	);
