@@ -10,6 +10,8 @@ import {createWallet} from '../../source/wallet/wallet.js';
 import {newMnemonic, pairFromMnemonic} from '../../source/wallet/keys.js';
 import type {CurrentDevnet} from '../../source/devnet/devnet.js';
 import type {MinerEvent} from '../../source/miner/types.js';
+import {makeS3Client} from '../../source/storage/s3.js';
+import {Presigner} from '../../source/storage/presign.js';
 import {startSwarm, untilAll, type Swarm, type SwarmMiner} from './swarm.js';
 
 let swarm: Swarm;
@@ -29,7 +31,7 @@ const SETTINGS = {
 	public_rate_limit_per_s: 1000,
 	metagraph_ttl_s: 2,
 	queue_poll_after_s: 0.1,
-	spot_check_rate: 0.1,
+	spot_check_rate: 0.3, // ~40 layer-0 forwards: some spot checks for sure (0.7^40 ~ 6e-7 for none)
 };
 
 before(async () => {
@@ -90,6 +92,12 @@ test('6 miners over 3 layers: activations peer to peer, hashes agree, two merges
 		const chunks = miners.filter(m => m.store.getState().layer === layer).reduce((n, m) => n + m.handle.stats().partitionsMerged, 0);
 		assert.ok(submitted >= 2 && chunks >= 2, `layer ${layer}: weights submitted ${submitted}, chunks merged ${chunks}`);
 	}
+	// Spot checks: layer-0 forwards the orchestrator picked were uploaded and are in the store.
+	const spots = devnet.server.state.work.db.prepare('SELECT path FROM activations WHERE path IS NOT NULL').all() as {path: string}[];
+	assert.ok(spots.length > 0, 'some spot-check activations were uploaded');
+	const {url, bucket, accessKeyId, secretAccessKey} = devnet.objectStore;
+	const store = new Presigner(makeS3Client({endpoint: url, bucket, accessKeyId, secretAccessKey}), bucket);
+	for (const {path} of spots) assert.ok(((await store.size(path)) ?? 0) > 0, `spot check ${path} is in the store`);
 	assert.ok(l.length >= 8, `only ${l.length} losses`);
 	assert.ok(summary.loss_last4 < summary.loss_first4, `loss did not fall: ${summary.loss_first4} -> ${summary.loss_last4}`);
 });
