@@ -39,6 +39,8 @@ export type RunSettings = {
 	display: Settings;
 	/** The run's [B, S] when the orchestrator sets it (current: model_metadata.dataset); else the model config's. */
 	batch?: {size: number; seqLen: number};
+	/** The run's use_AdamW flag: AdamW as the inner optimizer instead of NAdam. */
+	useAdamW?: boolean;
 	/** Where the head's samples come from: its own corpus (v1, the default) or the orchestrator (`sample` work). */
 	headSamples?: 'local' | 'orchestrator';
 };

@@ -141,9 +141,10 @@ export class MinerSession {
 		const {ctx} = this;
 		const {opts, config, layer} = ctx;
 		ctx.waiting(`the training worker (stage ${layer}, backend ${opts.backend ?? 'auto'})`);
-		const trainer = (ctx.trainer = await TrainerClient.start({config, stages: [layer], seed: opts.seed ?? 42, backend: opts.backend ?? 'auto', engine: 'llama3'}));
+		const useAdamW = ctx.settings?.useAdamW ?? false;
+		const trainer = (ctx.trainer = await TrainerClient.start({config, stages: [layer], seed: opts.seed ?? 42, backend: opts.backend ?? 'auto', engine: 'llama3', useAdamW}));
 		const b = trainer.info!.backend;
-		ctx.dispatch({type: 'backend', name: b.name, detail: `${b.detail}; ${config.name} stage ${layer}, ${trainer.info!.numParams.toLocaleString('en-US')} params`});
+		ctx.dispatch({type: 'backend', name: b.name, detail: `${b.detail}; ${config.name} stage ${layer}, ${trainer.info!.numParams.toLocaleString('en-US')} params, ${useAdamW ? 'AdamW' : 'NAdam'}`});
 		trainer.onCrash(error => this.restartTrainer(error));
 	}
 

@@ -103,6 +103,7 @@ export function settings(link: CurrentLink): RunSettings {
 		// Not published by the server; its waits are bounded by this plus a minute.
 		phaseTimeoutS: 1800,
 		batch,
+		useAdamW: run.run_flags.use_AdamW.enabled,
 		headSamples: 'orchestrator',
 		display: {
 			layers,
