@@ -1,4 +1,5 @@
-// `npm run fuzz`: hostile requests to the devnet orchestrator and hostile replies to the miner.
+// `npm run fuzz`: hostile requests to the devnet orchestrators (v1 and current), hostile replies to the miner,
+// hostile P2P messages and hostile torch.save files.
 // Prints a table and writes bench/results/fuzz.json as rows {target, tried, crashed, accepted, ...}.
 // --reduced runs a short version (npm test runs it through test/fuzz/).
 import {mkdirSync, writeFileSync} from 'node:fs';
@@ -10,7 +11,7 @@ const only = process.argv.slice(2).filter(a => !a.startsWith('--'));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const targets: FuzzTarget[] = [];
-for (const path of ['../fuzz/orchestrator.js', '../fuzz/miner.js']) {
+for (const path of ['../fuzz/orchestrator.js', '../fuzz/miner.js', '../fuzz/p2p.js', '../fuzz/torch.js', '../fuzz/current.js']) {
 	try {
 		targets.push(((await import(path)) as {target: FuzzTarget}).target);
 	} catch (error) {

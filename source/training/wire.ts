@@ -2,7 +2,7 @@
 // activations and gradients bfloat16, token ids int64. Decoding refuses anything else with a one-line reason.
 import {UserError} from '../errors.js';
 import {assertFinite, type TensorData} from './tensor-data.js';
-import {bf16ToFloat32, float32ToBf16, isTensor, loadTorch, saveTorch, tensor} from './torch/index.js';
+import {bf16ToFloat32, float32ToBf16, isTensor, loadTorch, saveTorch, tensor, type TorchLimits} from './torch/index.js';
 
 /** int32 ids -> int64 tensor; float32 -> bfloat16 tensor (round to nearest even). NaN/Inf is refused. */
 export function encodeWire(t: TensorData): Uint8Array {
@@ -17,10 +17,16 @@ export function encodeWire(t: TensorData): Uint8Array {
 /** What a received object must be: token ids or a float activation/gradient, with fixed sizes where not null. */
 export type WireExpect = {kind: 'ids' | 'activation'; shape: Array<number | null>; what: string};
 
+/**
+ * Caps for one tensor from a peer. torch.save stores entries uncompressed, so they never add up to
+ * more than the file: a deflated entry declaring more (a zip bomb) is refused before it is inflated.
+ */
+export const wireLimits = (bytes: Uint8Array): Partial<TorchLimits> => ({maxTotalBytes: Math.max(bytes.length, 4096), maxEntries: 64});
+
 export function decodeWire(bytes: Uint8Array, expect: WireExpect): TensorData {
 	const {what} = expect;
 	let value;
-	try { value = loadTorch(bytes); } catch (error) { throw new UserError(`${what} is not a torch.save file: ${(error as Error).message}`); }
+	try { value = loadTorch(bytes, wireLimits(bytes)); } catch (error) { throw new UserError(`${what} is not a torch.save file: ${(error as Error).message}`); }
 	if (!isTensor(value)) throw new UserError(`${what} is not a tensor`);
 	const want = expect.kind === 'ids' ? 'int64' : 'bfloat16';
 	if (value.dtype !== want) throw new UserError(`${what} is ${value.dtype}, expected ${want}`);

@@ -82,7 +82,8 @@ export function readZipDirectory(bytes: Uint8Array, limits: TorchLimits): Map<st
 	if (dir.count > limits.maxEntries) fail(`zip declares ${dir.count} entries, over the limit of ${limits.maxEntries}`);
 	const entries = new Map<string, ZipEntry>();
 	let total = 0;
-	for (let i = 0, at = dir.offset; i < dir.count; i++) {
+	let at = dir.offset;
+	for (let i = 0; i < dir.count; i++) {
 		const {entry, next} = readCentralEntry(bytes, v, at);
 		if (entries.has(entry.name)) fail(`zip entry ${entry.name} appears twice`);
 		total += entry.size;
@@ -90,6 +91,8 @@ export function readZipDirectory(bytes: Uint8Array, limits: TorchLimits): Map<st
 		entries.set(entry.name, entry);
 		at = next;
 	}
+	// A directory whose entries do not fill exactly its declared size was cut or crafted: zip readers would disagree on it.
+	if (at !== dir.offset + dir.size) fail(`zip central directory declares ${dir.size} bytes, its ${dir.count} entries take ${at - dir.offset}`);
 	return entries;
 }
 
