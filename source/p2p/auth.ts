@@ -42,3 +42,24 @@ export function verifyPullRequest(r: SignedPullRequest, opts: {nowMs?: number; w
 		return {ok: false, reason: 'bad signer address'};
 	}
 }
+
+/**
+ * Signatures of pull requests already served, kept while their timestamp is inside the window: the
+ * same signed request twice is a replay (an honest peer signs every request afresh; sr25519 signatures
+ * are randomised, so even a retry with the same timestamp differs).
+ */
+export class PullReplayGuard {
+	private readonly until = new Map<string, number>();
+	constructor(private readonly maxEntries = 100_000) {}
+
+	/** False when this signature was already used (or the table is full of live ones). */
+	claim(r: SignedPullRequest, windowMs: number, nowMs = Date.now()): boolean {
+		if (this.until.size >= this.maxEntries) for (const [k, t] of this.until) if (t < nowMs) this.until.delete(k);
+		const key = Buffer.from(r.signature).toString('hex');
+		const seen = this.until.get(key);
+		if (seen !== undefined && seen >= nowMs) return false;
+		if (this.until.size >= this.maxEntries) return false;
+		this.until.set(key, Math.max(r.timestampMs, nowMs) + windowMs);
+		return true;
+	}
+}

@@ -1,7 +1,7 @@
 // P2PTransport: pushes and pulls activations between miners over a P2PNode, and serves pushes, pulls and peer status.
 import {EventEmitter} from 'node:events';
 import {setTimeout as sleep} from 'node:timers/promises';
-import {PULL_AUTH_WINDOW_MS, signPullRequest, verifyPullRequest, type P2PSigner} from './auth.js';
+import {PULL_AUTH_WINDOW_MS, PullReplayGuard, signPullRequest, verifyPullRequest, type P2PSigner, type PullAuth} from './auth.js';
 import {ActivationCache, type CacheOptions} from './cache.js';
 import {ROUTE_ACTIVATION_PUSH, ROUTE_PEER_STATUS, peekRoute} from './envelope.js';
 import {FrameError} from './frame-error.js';
@@ -61,6 +61,7 @@ export class P2PTransport extends EventEmitter {
 	private pushHandler: PushHandler | undefined;
 	private statusHandler: PeerStatusHandler | undefined;
 	private isTraining = false;
+	private readonly replays = new PullReplayGuard();
 
 	private constructor(readonly node: P2PNode, readonly options: TransportOptions) {
 		super();
@@ -216,9 +217,10 @@ export class P2PTransport extends EventEmitter {
 		try {
 			const request = decodePullRequest(m.data);
 			activationId = request.activationId;
-			const auth = request.signed
-				? verifyPullRequest(request, {windowMs: this.options.authWindowMs ?? PULL_AUTH_WINDOW_MS})
-				: {ok: false as const, reason: 'unsigned request'};
+			const windowMs = this.options.authWindowMs ?? PULL_AUTH_WINDOW_MS;
+			let auth: PullAuth = request.signed ? verifyPullRequest(request, {windowMs}) : {ok: false as const, reason: 'unsigned request'};
+			// Checked after the signature, so a forged request cannot use up a real one's signature.
+			if (auth.ok && request.signed && !this.replays.claim(request, windowMs)) auth = {ok: false, reason: 'replayed request (signature already used)'};
 			if (!auth.ok) {
 				status = P2PStatus.UNAUTHORIZED;
 				error = auth.reason;
