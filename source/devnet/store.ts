@@ -3,7 +3,9 @@
 // one, and refuse anonymous requests, which s3rver would otherwise serve.
 import {createRequire} from 'node:module';
 import {mkdirSync} from 'node:fs';
+import {readFile} from 'node:fs/promises';
 import type {AddressInfo} from 'node:net';
+import {join} from 'node:path';
 
 const require = createRequire(import.meta.url);
 
@@ -25,7 +27,13 @@ export interface ObjectStore {
 }
 
 type KoaContext = {method: string; headers: Record<string, string | undefined>; query: Record<string, unknown>; status: number; body: unknown; type: string};
+type Part = {number: number; etag: string};
+type FilesystemStore = {
+	getResourcePath(bucket: string, key: undefined, resource: string): string;
+	putObjectMultipart(bucket: string, uploadId: string, parts: Part[]): Promise<unknown>;
+};
 type S3rverInstance = {
+	store: FilesystemStore;
 	middleware: ((ctx: KoaContext, next: () => Promise<void>) => Promise<void>)[];
 	run(): Promise<AddressInfo>;
 	close(): Promise<void>;
@@ -53,6 +61,7 @@ export async function startObjectStore(opts: StoreOptions): Promise<ObjectStore>
 		configureBuckets: [{name: bucket}],
 		resetOnClose: false,
 	});
+	checkPartsBeforeAssembly(server.store);
 	server.middleware.unshift(async (ctx, next) => {
 		const q = ctx.query;
 		const signed = Boolean(ctx.headers.authorization) || 'X-Amz-Signature' in q || 'Signature' in q;
@@ -71,5 +80,23 @@ export async function startObjectStore(opts: StoreOptions): Promise<ObjectStore>
 		accessKeyId,
 		secretAccessKey,
 		close: () => server.close(),
+	};
+}
+
+/**
+ * s3rver assembles a multipart upload without looking at its parts: a part never uploaded crashes
+ * the whole process (an unhandled stream error) and any ETag passes. Refuse first, as S3 does
+ * (InvalidPart), unless every part is there with the ETag named.
+ */
+function checkPartsBeforeAssembly(store: FilesystemStore): void {
+	const S3Error = require('@20minutes/s3rver/lib/models/error') as new (code: string, message: string) => Error;
+	const assemble = store.putObjectMultipart.bind(store);
+	store.putObjectMultipart = async (bucket, uploadId, parts) => {
+		const dir = join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId);
+		for (const part of parts) {
+			const md5 = await readFile(join(dir, `${part.number}.md5`), 'utf8').catch(() => null);
+			if (md5 === null || md5.trim() !== part.etag) throw new S3Error('InvalidPart', `Part ${part.number} was not uploaded or its ETag does not match`);
+		}
+		return assemble(bucket, uploadId, parts);
 	};
 }

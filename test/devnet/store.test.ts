@@ -71,3 +71,15 @@ test('multipart upload through presigned part URLs', async () => {
 	const r = await fetch(await presigner.getUrl(key, 60), {headers: {Range: `bytes=${partSize - 2}-${partSize + 1}`}});
 	assert.deepEqual([...new Uint8Array(await r.arrayBuffer())], [...data.subarray(partSize - 2, partSize + 2)]);
 });
+
+test('completing a multipart upload with a part never uploaded or a wrong ETag is refused, and the store lives on', async () => {
+	const key = 'weights/hk/1/0/partial.bin';
+	const uploadId = await presigner.createMultipart(key);
+	// s3rver read the missing part file unchecked: an unhandled stream error took the process down.
+	await assert.rejects(presigner.completeMultipart(key, uploadId, [{PartNumber: 1, ETag: '"0123"'}]), /InvalidPart|not uploaded/);
+	const put = await fetch(await presigner.partUrl(key, uploadId, 1, 60), {method: 'PUT', body});
+	assert.equal(put.status, 200);
+	await assert.rejects(presigner.completeMultipart(key, uploadId, [{PartNumber: 1, ETag: '"0123"'}]), /InvalidPart|ETag/);
+	await presigner.completeMultipart(key, uploadId, [{PartNumber: 1, ETag: put.headers.get('etag')!}]);
+	assert.equal(await presigner.size(key), body.length);
+});
