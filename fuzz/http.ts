@@ -1,9 +1,11 @@
 // Raw HTTP for hostile requests: any method, headers and body (text, or `streamBytes` of filler
 // streamed without ever being held in memory), one fresh connection each, and an answer deadline.
 // The outcome is the status and detail, 'reset' (connection dropped without an answer) or 'hung'.
+// An answer whose body is an application error ({error_name, error_dict}: the current protocol's
+// refusals, sent with HTTP 200) carries its name, so a 200 can still be told from an acceptance.
 import {request} from 'node:http';
 
-export type Outcome = {kind: 'answer'; status: number; detail: string} | {kind: 'reset'; error: string} | {kind: 'hung'};
+export type Outcome = {kind: 'answer'; status: number; detail: string; errorName?: string} | {kind: 'reset'; error: string} | {kind: 'hung'};
 
 export interface RawRequest {
 	method: string;
@@ -38,7 +40,7 @@ export function send(base: string, r: RawRequest): Promise<Outcome> {
 		const req = request({host: u.hostname, port: u.port, method: r.method, path: r.path, headers, agent: false}, res => {
 			const chunks: Buffer[] = [];
 			res.on('data', (c: Buffer) => chunks.push(c));
-			const answer = () => finish({kind: 'answer', status: res.statusCode ?? 0, detail: detailOf(Buffer.concat(chunks).toString('utf8'))});
+			const answer = () => finish({kind: 'answer', status: res.statusCode ?? 0, ...readAnswer(Buffer.concat(chunks).toString('utf8'))});
 			res.on('end', answer);
 			res.on('error', answer);
 			res.on('close', answer);
@@ -70,11 +72,26 @@ async function stream(req: ReturnType<typeof request>, total: number, over: () =
 	if (!over() && !req.destroyed) req.end();
 }
 
-function detailOf(text: string): string {
+/** The reason a reply gives: `detail` (a string, or nested: {message} / [{msg}]), `message`, or an error_dict's message. */
+function readAnswer(text: string): {detail: string; errorName?: string} {
+	let j: unknown;
 	try {
-		const j = JSON.parse(text) as {detail?: unknown; message?: unknown};
-		return String(j.detail ?? j.message ?? text).slice(0, 300);
+		j = JSON.parse(text);
 	} catch {
-		return text.slice(0, 300);
+		return {detail: text.slice(0, 300)};
 	}
+	const o = (j && typeof j === 'object' ? j : {}) as {detail?: unknown; message?: unknown; error_name?: unknown; error_dict?: unknown};
+	if (typeof o.error_name === 'string') return {detail: `${o.error_name}: ${reasonOf(o.error_dict)}`.slice(0, 300), errorName: o.error_name};
+	return {detail: (reasonOf(o.detail) || reasonOf(o.message) || text).slice(0, 300)};
+}
+
+/** A reason out of a string, {message | msg | error}, or a list of them; '' when there is none. */
+function reasonOf(v: unknown): string {
+	if (typeof v === 'string') return v;
+	if (Array.isArray(v)) return v.map(reasonOf).filter(Boolean).join('; ');
+	if (v && typeof v === 'object') {
+		const o = v as {message?: unknown; msg?: unknown; error?: unknown};
+		return reasonOf(o.message) || reasonOf(o.msg) || reasonOf(o.error);
+	}
+	return '';
 }
