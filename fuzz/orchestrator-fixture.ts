@@ -18,17 +18,30 @@ export interface Host {
 	url: string;
 	version: string;
 	exited(): boolean;
+	/** Lines the orchestrator logged about an internal error (a handler threw, a tick failed). */
+	internalErrors(): string[];
 	stop(): Promise<void>;
 }
 
-/** Starts the host process on `dataDir` (state survives a restart on the same folder). */
-export async function startHost(dataDir: string, hotkeys: string[], log: (line: string) => void): Promise<Host> {
-	const child: ChildProcess = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(import.meta.dirname, 'orchestrator-host.ts'), JSON.stringify({dataDir, hotkeys})], {
+/** What the orchestrators log when a handler throws (`orchestrator: GET /route: ...`) or a tick fails. */
+const INTERNAL_ERROR = /^orchestrator: ((GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS) \/|tick: )|unhandled|uncaught/i;
+
+/** Starts the host process on `dataDir` (state survives a restart on the same folder); `protocol` picks the orchestrator (v1 by default). */
+export async function startHost(dataDir: string, hotkeys: string[], log: (line: string) => void, o: {protocol?: 'v1' | 'current'} = {}): Promise<Host> {
+	const arg = JSON.stringify({dataDir, hotkeys, protocol: o.protocol ?? 'v1'});
+	const child: ChildProcess = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(import.meta.dirname, 'orchestrator-host.ts'), arg], {
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
 	let exited = false;
 	let tail = '';
-	child.stderr!.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-2000)));
+	let partial = '';
+	const internal: string[] = [];
+	child.stderr!.on('data', (d: Buffer) => {
+		tail = (tail + d.toString()).slice(-2000);
+		const lines = (partial + d.toString()).split('\n');
+		partial = lines.pop()!;
+		for (const l of lines) if (INTERNAL_ERROR.test(l) && internal.length < 100) internal.push(l);
+	});
 	child.on('exit', () => (exited = true));
 	const line = await new Promise<string>((resolve, reject) => {
 		const timer = setTimeout(() => reject(new Error('fuzz host did not start within 60 s')), 60_000);
@@ -50,6 +63,7 @@ export async function startHost(dataDir: string, hotkeys: string[], log: (line: 
 		url: orchestrator,
 		version,
 		exited: () => exited,
+		internalErrors: () => internal,
 		async stop() {
 			if (exited) return;
 			const gone = new Promise(r => child.once('exit', r));

@@ -35,7 +35,7 @@ function categories(reduced: boolean): [string, Case[]][] {
 }
 
 /** An even sample of `cases`, always keeping the first (the headline case of a category). */
-const sample = (cases: Case[], n: number): Case[] => (cases.length <= n ? cases : cases.filter((_, i) => i % Math.ceil(cases.length / n) === 0));
+export const sample = <T>(cases: T[], n: number): T[] => (cases.length <= n ? cases : cases.filter((_, i) => i % Math.ceil(cases.length / n) === 0));
 
 class Runner {
 	private fx!: Fixture;
