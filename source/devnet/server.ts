@@ -98,7 +98,7 @@ export async function startOrchestrator(opts: OrchestratorOptions): Promise<Orch
 		now,
 		log,
 		advance() {
-			state.reclaimExpired(now() - settings.activation_timeout_s * 1000);
+			state.reclaimExpired(now() - settings.activation_timeout_s * 1000, now() - settings.cache_timeout_s * 1000);
 			for (const line of advancePhases(state, settings, now())) log(`orchestrator: ${line}`);
 		},
 		requirePhase(miner, phase) {

@@ -165,11 +165,25 @@ export class OrchestratorState {
 			.prepare("INSERT INTO tasks(uid, layer, direction, path, owner, state, created_by, created_at) VALUES (?, ?, ?, ?, ?, 'available', ?, ?)")
 			.run(uid, layer, direction, path, owner, createdBy, now);
 	}
-	/** Processing tasks older than `cutoff` go back to the pool. Returns how many. */
-	reclaimExpired(cutoff: number): number {
-		return Number(
-			this.db.prepare("UPDATE tasks SET state = 'available', processing_by = NULL, processing_since = NULL WHERE state = 'processing' AND processing_since < ?").run(cutoff).changes,
-		);
+	/**
+	 * Processing tasks older than `cutoff`. A forward goes back to the pool (anyone may do it). A backward
+	 * can only be done by the miner holding its forward input, so one that timed out means that input is
+	 * gone (a restarted miner): the sample is dropped on every layer, freeing the caches that held it.
+	 * Cache rows older than `cacheCutoff` go too (v1's activation cache timeout). Returns tasks reclaimed.
+	 */
+	reclaimExpired(cutoff: number, cacheCutoff = 0): number {
+		const dead = this.db.prepare("SELECT uid FROM tasks WHERE state = 'processing' AND direction = 'backward' AND processing_since < ?").all(cutoff) as {uid: string}[];
+		for (const {uid} of dead) this.dropSample(uid);
+		this.db.prepare('DELETE FROM cache WHERE created_at < ?').run(cacheCutoff);
+		const back = this.db
+			.prepare("UPDATE tasks SET state = 'available', processing_by = NULL, processing_since = NULL WHERE state = 'processing' AND direction = 'forward' AND processing_since < ?")
+			.run(cutoff).changes;
+		return dead.length + Number(back);
+	}
+	/** A sample nobody can finish: its pending tasks are archived and every cache row for it dropped. */
+	dropSample(uid: string): void {
+		this.db.prepare("UPDATE tasks SET state = 'archived' WHERE uid = ? AND state IN ('available', 'processing')").run(uid);
+		this.db.prepare('DELETE FROM cache WHERE uid = ?').run(uid);
 	}
 	nextTask(layer: number, direction: 'forward' | 'backward', owner: string | null): TaskRow | undefined {
 		const sql =

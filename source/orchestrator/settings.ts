@@ -17,6 +17,8 @@ export const OrchestratorSettings = z.object({
 	phase_timeout_s: z.number().positive().default(10_800),
 	/** A handed-out activation not completed within this time goes back to the pool (v1 60 s). */
 	activation_timeout_s: z.number().positive().default(60),
+	/** A miner's cached forward input counts against its cache this long at most (IOTA v1: ACTIVATION_CACHE_TIMEOUT). */
+	cache_timeout_s: z.number().positive().default(1200),
 	/** Activations a miner may hold awaiting backward (v1 MAX_ACTIVATION_CACHE_SIZE 2). */
 	cache_limit: z.number().int().min(1).default(2),
 	/** Requests per second per hotkey per endpoint (v1 LIMIT 1/second). */
