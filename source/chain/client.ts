@@ -30,6 +30,8 @@ export type ChainClient = {
 	api: ApiPromise;
 	url: string;
 	close(): Promise<void>;
+	/** Called with false when the connection drops and true when it is back (it reconnects by itself). */
+	onConnection(listener: (connected: boolean) => void): void;
 	isDevnet(): Promise<boolean>;
 	balance(address: string): Promise<bigint>;
 	burn(netuid: number): Promise<bigint>;
@@ -45,8 +47,11 @@ export type ChainClient = {
 	neuron(netuid: number, hotkey: string): Promise<Neuron>;
 };
 
+/** After a drop the provider reconnects every this many ms (a refused first connect still fails at once). */
+const RECONNECT_MS = 2000;
+
 export async function connectChain(url: string, timeoutMs = 15_000): Promise<ChainClient> {
-	const provider = new WsProvider(url, false);
+	const provider = new WsProvider(url, RECONNECT_MS);
 	let api: ApiPromise;
 	// A refused connection shows up only as an 'error' event: fail on the first one.
 	let onError: () => void = () => {};
@@ -55,7 +60,7 @@ export async function connectChain(url: string, timeoutMs = 15_000): Promise<Cha
 	});
 	const off = provider.on('error', () => onError());
 	try {
-		await withTimeout(Promise.race([provider.connect().then(() => provider.isReady), failed]), timeoutMs);
+		await withTimeout(Promise.race([provider.isReady, failed]), timeoutMs);
 		api = await withTimeout(Promise.race([ApiPromise.create({provider, noInitWarn: true, throwOnConnect: true}), failed]), timeoutMs);
 		off();
 	} catch (error) {
@@ -92,6 +97,10 @@ function makeClient(api: ApiPromise, url: string): ChainClient {
 		url,
 		async close() {
 			await api.disconnect();
+		},
+		onConnection(listener) {
+			api.on('disconnected', () => listener(false));
+			api.on('connected', () => listener(true));
 		},
 		async isDevnet() {
 			const methods = (await api.rpc.rpc.methods()).methods.map(m => m.toString());

@@ -8,6 +8,7 @@ import type {ModelConfig} from '../training/config.js';
 import type {SampleTokenizer} from '../training/head-data.js';
 import type {TextSamples} from '../training/text-samples.js';
 import {within} from './guards.js';
+import {Links} from './links.js';
 import type {MinerOptions, MinerStats} from './options.js';
 import type {MinerProtocol, ProtocolHost, RunSettings} from './protocol.js';
 import type {MinerEvent, Phase, UploadKind} from './types.js';
@@ -57,6 +58,8 @@ export class MinerContext implements ProtocolHost {
 	samples: TextSamples | null = null;
 	sampleTokenizer: SampleTokenizer | null;
 	fatalError: string | null = null;
+	/** The clock skew last reported, in 5 s steps (0: none). */
+	clockStep = 0;
 
 	constructor(readonly opts: MinerOptions) {
 		this.hotkey = opts.hotkeyPair.address;
@@ -69,12 +72,20 @@ export class MinerContext implements ProtocolHost {
 
 	// Arrow properties: the helpers are handed around as callbacks.
 	readonly now = () => Date.now();
-	readonly dispatch = (event: MinerEvent) => this.opts.store.dispatch(event);
+	readonly dispatch = (event: MinerEvent) => {
+		this.opts.store.dispatch(event);
+		if (event.type === 'upload') this.links.fromUpload(event.item);
+	};
+	/** Reachability of the orchestrator, store and chain (upload events feed the store's). */
+	readonly links = new Links(this.dispatch, this.now);
 	readonly log = (level: 'info' | 'warn' | 'error', text: string) => this.dispatch({type: 'log', level, text, at: this.now()});
 	readonly waiting = (what: string | null) => {
 		if (this.opts.store.getState().waitingFor !== what) this.dispatch({type: 'waiting', what});
 	};
-	readonly heartbeat = () => this.dispatch({type: 'heartbeat', at: this.now()});
+	readonly heartbeat = () => {
+		this.dispatch({type: 'heartbeat', at: this.now()});
+		this.links.set('orchestrator', true);
+	};
 	readonly setPhase = (phase: Phase) => {
 		const s = this.opts.store.getState();
 		if (s.phase !== phase || s.layer !== this.layer) this.dispatch({type: 'phase', layer: this.layer, phase, at: this.now()});

@@ -113,6 +113,8 @@ export interface MinerProtocol {
 	register(): Promise<Registration>;
 	isRegistered(): Promise<boolean>;
 	healthcheck(): Promise<void>;
+	/** Local clock minus the orchestrator's, from its replies (null before any). */
+	clockSkewMs(): number | null;
 	settings(): Promise<RunSettings>;
 	score(): Promise<number | null>;
 	fault(error: unknown): Fault | null;

@@ -25,6 +25,7 @@ export function initialMinerState(): MinerState {
 		forwards: 0,
 		backwards: 0,
 		lastHeartbeat: null,
+		links: {},
 		learningRate: null,
 		uploads: [],
 		queue: {pending: 0, uploading: 0, failed: 0, done: 0, bytesPending: 0, full: false},
@@ -42,6 +43,16 @@ export function initialMinerState(): MinerState {
 }
 
 const tail = <T>(xs: T[], x: T, n: number): T[] => (xs.length >= n ? [...xs.slice(xs.length - n + 1), x] : [...xs, x]);
+
+/** A lost link is logged with what failed; its return with how long it was gone. */
+function linkChanged(state: MinerState, e: Extract<MinerEvent, {type: 'link'}>): MinerState {
+	const before = state.links[e.service];
+	if (before?.ok === e.ok) return state;
+	const text = e.ok
+		? `${e.service} reachable again${before ? ` after ${Math.round((e.at - before.since) / 1000)} s` : ''}`
+		: `${e.service} unreachable: ${e.detail} (retrying; work is kept)`;
+	return {...state, links: {...state.links, [e.service]: {ok: e.ok, detail: e.detail, since: e.at}}, log: addLog(state, e.ok ? 'info' : 'warn', text, e.at)};
+}
 
 /** Statuses later events may not leave, except for the shutdown path. */
 const ended = (s: MinerStatus) => s === 'stopping' || s === 'stopped' || s === 'error';
@@ -172,6 +183,8 @@ export function minerReducer(state: MinerState, event: MinerEvent): MinerState {
 			return {...state, score: {score: event.score, incentive: event.incentive, emission: event.emission, emulated: event.emulated, at: event.at}};
 		case 'heartbeat':
 			return {...state, lastHeartbeat: event.at};
+		case 'link':
+			return linkChanged(state, event);
 		case 'worker_crash':
 			return {
 				...state,

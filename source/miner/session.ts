@@ -108,6 +108,7 @@ export class MinerSession {
 		}
 		const {chain} = ctx;
 		if (!chain) return;
+		chain.onConnection(ok => ctx.links.set('chain', ok, ok ? '' : `connection to ${chain.url} lost`));
 		ctx.emulated = await chain.isDevnet().catch(() => false);
 		let uid = await chain.getUid(netuid, hotkey);
 		if (uid === null) {

@@ -1,6 +1,7 @@
 // Keeping in step with the orchestrator: registration, the layer's phase, the merged layer after a
 // merge, recovery after failed calls (backoff, healthcheck, re-register) and the background polls.
 import {UserError, errorMessage} from '../errors.js';
+import {SKEW_WARN_MS, skewText} from '../orchestrator/clock-skew.js';
 import {bf16ToBytes, bytesToBf16} from '../training/bf16.js';
 import {Stopped, type MinerContext} from './context.js';
 import type {LayerPhase} from './protocol.js';
@@ -56,6 +57,7 @@ export async function recover(ctx: MinerContext, error: unknown, failures: numbe
 	const f = ctx.protocol.fault(error);
 	if (f?.kind === 'version') return ctx.fatal(`${f.detail} The orchestrator runs another version: update iota-tui.`);
 	ctx.dispatch({type: 'error', message: errorMessage(error), fatal: false, at: ctx.now()});
+	checkClock(ctx);
 	if (ctx.restarting) return;
 	if (f) {
 		if (f.kind === 'unregistered') ctx.needRegister = true;
@@ -71,7 +73,9 @@ export async function recover(ctx: MinerContext, error: unknown, failures: numbe
 			return;
 		}
 		if (f.kind === 'unreachable' || failures >= 3) {
+			if (f.kind === 'unreachable') ctx.links.set('orchestrator', false, f.detail.split('\n')[0]!.slice(0, 160));
 			await healthy(ctx);
+			ctx.links.set('orchestrator', true);
 			ctx.needRegister = true;
 		}
 	}
@@ -95,12 +99,24 @@ async function healthy(ctx: MinerContext): Promise<void> {
 /** Score + on-chain incentive polling and the periodic registration check. */
 export function startBackground(ctx: MinerContext): void {
 	every(ctx, ctx.opts.scorePollMs ?? 15_000, () => pollScore(ctx));
+	every(ctx, 10_000, async () => checkClock(ctx));
 	every(ctx, ctx.opts.registrationCheckMs ?? 100_000, async () => {
 		if (!(await ctx.protocol.isRegistered())) {
 			ctx.log('warn', 'the orchestrator no longer knows this miner: registering again');
 			ctx.needRegister = true;
 		}
 	});
+}
+
+/** Warns once per 5 s step of clock skew against the orchestrator (a skewed clock makes signatures stale). */
+export function checkClock(ctx: MinerContext): void {
+	const ms = ctx.protocol.clockSkewMs();
+	if (ms === null) return;
+	const step = Math.abs(ms) < SKEW_WARN_MS ? 0 : Math.sign(ms) * Math.round(Math.abs(ms) / SKEW_WARN_MS);
+	if (step === ctx.clockStep) return;
+	ctx.clockStep = step;
+	if (step !== 0) ctx.log('warn', skewText(ms));
+	else ctx.log('info', 'the clock agrees with the orchestrator again');
 }
 
 function every(ctx: MinerContext, ms: number, fn: () => Promise<void>) {

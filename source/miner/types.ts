@@ -41,12 +41,17 @@ export type MinerEvent =
 	| {type: 'heartbeat'; at: number} // any successful orchestrator reply
 	| {type: 'run'; protocol: Protocol; runId: string | null} // which protocol the miner speaks and the run it joined
 	| {type: 'p2p'; direction: 'in' | 'out'; peer: string; bytes: number; ms: number; hashOk: boolean; at: number} // one peer-to-peer transfer
+	| {type: 'link'; service: LinkService; ok: boolean; detail: string; at: number} // a service became unreachable (ok false) or reachable again
 	| {type: 'worker_crash'; message: string; at: number}
 	| {type: 'worker_restarted'; at: number}
 	| {type: 'error'; message: string; fatal: boolean; at: number}
 	| {type: 'log'; level: 'info' | 'warn' | 'error'; text: string; at: number}
 	| {type: 'stopping'; at: number}
 	| {type: 'stopped'; at: number};
+
+/** The services a miner talks to; a lost link to one is shown until it is back. */
+export type LinkService = 'orchestrator' | 'store' | 'chain';
+export type LinkState = {ok: boolean; detail: string; since: number};
 
 export type LogLine = {at: number; level: 'info' | 'warn' | 'error'; text: string};
 
@@ -72,6 +77,7 @@ export type MinerState = {
 	forwards: number;
 	backwards: number;
 	lastHeartbeat: number | null;
+	links: Partial<Record<LinkService, LinkState>>; // only services whose link changed at least once
 	learningRate: number | null;
 	uploads: UploadItem[]; // recent and pending uploads, newest last (bounded)
 	queue: {pending: number; uploading: number; failed: number; done: number; bytesPending: number; full: boolean};

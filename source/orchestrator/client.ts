@@ -5,6 +5,7 @@ import {abortableSleep} from './sleep.js';
 import {z} from 'zod';
 import {canonicalJson, pyFloat, type PyJson} from './canonical-json.js';
 import {EMPTY_BODY, signRequest, type Signer} from './epistula.js';
+import {ClockSkew} from './clock-skew.js';
 import {send, TransportError, type HttpResponse} from './http.js';
 import * as S from './schemas.js';
 import {OrchestratorSettings} from './settings.js';
@@ -55,6 +56,8 @@ const sleep = (ms: number, signal?: AbortSignal) => abortableSleep(ms, signal, (
 
 export class OrchestratorClient {
 	readonly url: string;
+	/** Our clock against the orchestrator's (Date headers). */
+	readonly clock = new ClockSkew();
 	orchestratorVersion: string | undefined;
 	private readonly o: Required<Omit<ClientOptions, 'orchestratorVersion' | 'onRetry' | 'signal'>> & Pick<ClientOptions, 'onRetry' | 'signal'>;
 
@@ -84,6 +87,7 @@ export class OrchestratorClient {
 			try {
 				const idle = Math.min(this.o.idleTimeoutMs, this.o.timeoutMs);
 				res = await send(`${this.url}${path}${qs}`, {method, headers, body: bodyText, timeoutMs: idle, deadlineMs: this.o.timeoutMs, maxBytes: this.o.maxReplyBytes, signal: this.o.signal});
+				this.clock.note(res);
 			} catch (error) {
 				if (!(error instanceof TransportError)) throw error;
 				if (!error.retriable) throw new OrchestratorError(0, error.message, endpoint);
@@ -104,7 +108,8 @@ export class OrchestratorClient {
 			}
 			// A redirect would send our signed request elsewhere: never followed.
 			if (res.status >= 300 && res.status < 400) throw new OrchestratorError(res.status, `redirect to ${String(res.headers.location ?? '?').slice(0, 100)} refused`, endpoint);
-			const detail = errorDetail(res);
+			const skew = res.status === 401 ? this.clock.text() : null;
+			const detail = skew ? `${errorDetail(res)} (${skew})` : errorDetail(res);
 			if (res.status === 409) {
 				if (/version mismatch/i.test(detail)) throw new VersionMismatchError(409, detail, endpoint);
 				throw new WrongPhaseError(409, detail, endpoint);

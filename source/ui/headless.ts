@@ -68,6 +68,8 @@ export function jsonEvent(event: MinerEvent, state: MinerState, hotkey: string |
 			return {event: 'score', hotkey, score: event.score, incentive: event.incentive, emission: event.emission, emulated: event.emulated};
 		case 'heartbeat':
 			return null;
+		case 'link':
+			return {event: 'link', hotkey, service: event.service, ok: event.ok, detail: event.detail};
 		case 'worker_crash':
 			return {event: 'worker_crash', hotkey, message: event.message};
 		case 'worker_restarted':
@@ -120,6 +122,8 @@ export function plainEvent(event: MinerEvent, state: MinerState): string | null 
 			return event.hashOk ? null : `warn p2p ${event.direction} ${event.peer.slice(0, 12)}: BLAKE3 hash mismatch (${event.bytes} bytes)`;
 		case 'score':
 			return `score ${num(event.score)} incentive ${num(event.incentive, 6)} emission ${event.emission ?? '-'}${event.emulated ? ' (devnet-emulated)' : ''}`;
+		case 'link': // the reducer's log line says it with the outage's length
+			return `${event.ok ? 'info' : 'warn'} ${state.log.at(-1)?.text ?? event.service}`;
 		case 'worker_crash':
 			return `error training worker crashed: ${event.message}`;
 		case 'worker_restarted':

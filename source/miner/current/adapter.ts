@@ -35,6 +35,7 @@ export function createCurrentProtocol(host: ProtocolHost, o: CurrentOptions): Mi
 			await client.healthcheck();
 			host.heartbeat();
 		},
+		clockSkewMs: () => client.transport.clock.ms,
 		settings: async () => settings(link),
 		// The current protocol publishes no per-miner score; the devnet does (its validator's).
 		score: () => devnetScore(link),

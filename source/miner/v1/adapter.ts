@@ -28,6 +28,7 @@ export function createV1Protocol(host: ProtocolHost, o: V1Options): MinerProtoco
 			await client.healthcheck();
 			host.heartbeat();
 		},
+		clockSkewMs: () => client.clock.ms,
 		settings: () => settings(link),
 		score: async () => {
 			const {score} = await client.minerDetail();

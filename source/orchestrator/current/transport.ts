@@ -2,6 +2,7 @@
 import type {z} from 'zod';
 import {canonicalJson, type PyJson} from '../canonical-json.js';
 import type {Signer} from '../epistula.js';
+import {ClockSkew} from '../clock-skew.js';
 import {send, TransportError, type HttpResponse} from '../http.js';
 import {abortableSleep} from '../sleep.js';
 import {CurrentRequestError, errorFromReply, isErrorReply, oneLine} from './errors.js';
@@ -37,6 +38,8 @@ export type CallOptions = {body?: PyJson; query?: Record<string, string>; attemp
 
 export class SignedTransport {
 	readonly baseUrl: string;
+	/** Our clock against the orchestrator's (Date headers). */
+	readonly clock = new ClockSkew();
 	private readonly o: Required<Omit<TransportOptions, 'signal' | 'onRetry'>> & Pick<TransportOptions, 'signal' | 'onRetry'>;
 
 	constructor(opts: TransportOptions) {
@@ -62,6 +65,7 @@ export class SignedTransport {
 			let res: HttpResponse;
 			try {
 				res = await send(`${this.baseUrl}${path}${qs}`, {method, headers, body: wire, timeoutMs: this.o.timeoutMs, deadlineMs: this.o.timeoutMs, maxBytes: this.o.maxReplyBytes, signal: this.o.signal});
+				this.clock.note(res);
 			} catch (error) {
 				if (!(error instanceof TransportError)) throw error;
 				if (!error.retriable) throw new CurrentRequestError(route, 0, error.message);
@@ -77,7 +81,8 @@ export class SignedTransport {
 			// Redirects are not followed: the signed request would go elsewhere.
 			if (res.status >= 300 && res.status < 400) throw new CurrentRequestError(route, res.status, 'redirect refused');
 			if (res.status !== 200) {
-				last = new CurrentRequestError(route, res.status, errorDetail(res));
+				const skew = res.status === 400 ? this.clock.text() : null;
+				last = new CurrentRequestError(route, res.status, skew ? `${errorDetail(res)} (${skew})` : errorDetail(res));
 				await this.backoff(route, i, attempts, `HTTP ${res.status}`, this.o.errorBackoffMs);
 				continue;
 			}

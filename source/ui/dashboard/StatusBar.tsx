@@ -39,6 +39,9 @@ export function statusPieces(state: MinerState, now: number, width: number): Pie
 		{text: `♥ ${beat === null ? 'never' : `${age(beat)} ago`}`, color: heartbeatColor(beat)},
 	];
 	if (state.queue.full) pieces.push({text: '⏸ upload backpressure', color: 'warning', bold: true});
+	for (const [service, link] of Object.entries(state.links)) {
+		if (!link.ok) pieces.push({text: `✖ ${service} unreachable for ${age(now - link.since)}: ${link.detail}`, color: 'error', bold: true});
+	}
 	if (state.status === 'error' && state.lastError) pieces.push({text: `error: ${state.lastError}`, color: 'error'});
 	else if (state.waitingFor) pieces.push({text: `waiting for ${state.waitingFor}`, color: 'warning'});
 	else if (state.status !== 'stopped') pieces.push({text: 'working', color: 'success'});
