@@ -7,7 +7,7 @@ import type {FastifyReply, FastifyRequest} from 'fastify';
 import type {z} from 'zod';
 import {canonicalJson, toPlain, type PyJson} from '../../orchestrator/canonical-json.js';
 import {parsePyJson} from '../../orchestrator/py-json-parse.js';
-import {epistulaErrorBody, signedBodyText, SPEC_VERSION, verifyCurrent, type RequestIdGuard} from '../../orchestrator/current/signing.js';
+import {claimRequestId, epistulaErrorBody, REPLAYED, signedBodyText, SPEC_VERSION, verifyCurrent, type RequestIdGuard} from '../../orchestrator/current/signing.js';
 import {readBody} from '../body.js';
 import type {ChainView} from '../chain-view.js';
 import {HttpError, oneLine} from '../core.js';
@@ -72,11 +72,13 @@ export function makeResponder(d: PipelineDeps) {
 		const ctx: CurrentContext = {hotkey: '', miner: undefined, body: undefined, query: undefined, params: req.params as Record<string, string>, raw, signedText, ip: req.ip};
 		const route = `${req.method} ${req.routeOptions.url}`;
 		if (signed) {
-			const v = verifyCurrent(req.headers, signedText, {timeoutS: d.settings.signature_timeout_s, guard: d.guard});
+			const v = verifyCurrent(req.headers, signedText, {timeoutS: d.settings.signature_timeout_s});
 			if (!v.ok) throw new StatusError(400, epistulaErrorBody(v.error));
-			claimed.id = v.requestId;
 			ctx.hotkey = v.hotkey;
 			if (!(await d.chain.isRegistered(v.hotkey))) throw notRegistered(`Hotkey ${v.hotkey} is not registered on the subnet`);
+			// The id is taken only for a registered signer: an outsider's far-future ids cannot fill the table.
+			if (!claimRequestId(d.guard, v.requestId, v.timestampMs, {timeoutS: d.settings.signature_timeout_s})) throw new StatusError(400, epistulaErrorBody(REPLAYED));
+			claimed.id = v.requestId;
 			if (!d.limiter.take(`${v.hotkey} ${route}`, limitFor(ropts), Date.now())) throw tooManyRequests();
 			ctx.miner = d.state.miner(v.hotkey);
 			if (ropts.auth === 'miner' && !ctx.miner) throw notRegistered('Miner is not registered with the orchestrator: register first');

@@ -81,6 +81,18 @@ export class RequestIdGuard {
 	}
 }
 
+export const REPLAYED = 'Replayed request (X-Request-Id already used)';
+
+/**
+ * Takes the request's id for as long as its timestamp is valid (a future one stays valid longer, so
+ * its id is kept as long). A server calls this after it knows the signer is registered, so keys off
+ * the metagraph cannot fill the table with far-future ids.
+ */
+export function claimRequestId(guard: RequestIdGuard, requestId: string, tsMs: number, opts: {nowMs?: number; timeoutS?: number} = {}): boolean {
+	const nowMs = opts.nowMs ?? Date.now();
+	return guard.claim(requestId, Math.max(tsMs, nowMs) + (opts.timeoutS ?? DEFAULT_TIMEOUT_S) * 1000, nowMs);
+}
+
 export type CurrentVerifyResult =
 	| {ok: true; hotkey: string; requestId: string; timestampMs: number; specVersion: string | undefined; isMounted: boolean}
 	| {ok: false; error: string};
@@ -123,7 +135,6 @@ export function verifyCurrent(headers: Headers, bodyText: string, opts: {nowMs?:
 		return {ok: false, error: 'Invalid Sender key'};
 	}
 	if (!valid) return {ok: false, error: 'Signature Mismatch'};
-	// A future timestamp stays valid longer, so its id is kept as long.
-	if (opts.guard && !opts.guard.claim(requestId!, Math.max(tsMs, nowMs) + windowMs, nowMs)) return {ok: false, error: 'Replayed request (X-Request-Id already used)'};
+	if (opts.guard && !claimRequestId(opts.guard, requestId!, tsMs, {nowMs, timeoutS: opts.timeoutS})) return {ok: false, error: REPLAYED};
 	return {ok: true, hotkey: signedBy!, requestId: requestId!, timestampMs: tsMs, specVersion: header(headers, 'X-Spec-Version'), isMounted: header(headers, 'X-Is-Mounted') === 'true'};
 }

@@ -52,6 +52,19 @@ test('a hotkey outside the metagraph, or not registered with the orchestrator, g
 	assert.equal((raw.json as {error_name: string}).error_name, 'EntityNotRegisteredError');
 });
 
+test("an outsider's far-future request id is not taken: a registered miner may use the same id", async () => {
+	const id = `fuzz-${Date.now()}`;
+	const future = {requestId: id, timestampMs: Date.now() + 3_600_000};
+	const refused = await rawSigned(url, env.outsider, 'GET', '/common/get_run_info', {sign: future});
+	assert.equal((refused.json as {error_name: string}).error_name, 'EntityNotRegisteredError');
+	const ok = await rawSigned(url, env.pairs[0]!, 'GET', '/common/get_run_info', {sign: {requestId: id}});
+	assert.equal(ok.status, 200, ok.text);
+	assert.equal((ok.json as {error_name?: string}).error_name, undefined, ok.text);
+	const replay = await rawSigned(url, env.pairs[0]!, 'GET', '/common/get_run_info', {sign: {requestId: id}});
+	assert.equal(replay.status, 400);
+	assert.match(replay.text, /Replayed request/);
+});
+
 test('another spec version gets SpecVersionError on HTTP 200, before anything else', async () => {
 	await assert.rejects(c(0, {specVersion: 30016}).heartbeat(), (e: unknown) => e instanceof E.SpecVersionError && e.expected_version === 30017 && e.actual_version === '30016');
 	const raw = await rawSigned(url, env.outsider, 'GET', '/miner/heartbeat', {body: {}, headers: {'X-Spec-Version': ''}});
