@@ -24,6 +24,8 @@ export interface DevnetOptions {
 	port?: number;
 	/** Use this running chain instead of starting one. */
 	chainUrl?: string;
+	/** Use this running object store instead of starting one (the chaos suite runs it in its own process). */
+	store?: ObjectStore;
 	/** Replace the chain entirely (unit tests only; no chain is started). */
 	chainView?: ChainView;
 	/** Which orchestrator to serve (default v1 here; `iota-tui devnet` defaults to current: DEVNET_DEFAULT_PROTOCOL). */
@@ -97,8 +99,8 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet | Cu
 			view = metagraph;
 		}
 		log(`chain: ${chainUrl}`);
-		const objectStore = await startObjectStore({directory: join(dataDir, 'store'), host, port: opts.storePort ?? 0});
-		cleanups.push(() => objectStore.close());
+		const objectStore = opts.store ?? (await startObjectStore({directory: join(dataDir, 'store'), host, port: opts.storePort ?? 0}));
+		if (!opts.store) cleanups.push(() => objectStore.close());
 		log(`store: ${objectStore.url} (bucket ${objectStore.bucket})`);
 		const storeAccess = {endpoint: objectStore.url, bucket: objectStore.bucket, accessKeyId: objectStore.accessKeyId, secretAccessKey: objectStore.secretAccessKey};
 		if (opts.protocol === 'current') {

@@ -27,11 +27,13 @@ export type DevnetMinersOptions = {
 	protocol?: 'current' | 'v1';
 	/** The CLI file to run (default: this process's entry, with the same Node flags). */
 	cli?: string;
+	/** Node flags for the CLI (default: this process's). */
+	execArgv?: string[];
 	/** How long to wait for one miner to register before starting the next. */
 	registerTimeoutMs?: number;
 };
 
-export type DevnetMiners = {hotkeys: string[]; stop(): Promise<void>};
+export type DevnetMiners = {hotkeys: string[]; miners: DevnetMiner[]; stop(): Promise<void>};
 
 export async function startDevnetMiners(o: DevnetMinersOptions): Promise<DevnetMiners> {
 	const walletPath = join(o.dataDir, 'wallets');
@@ -57,18 +59,50 @@ export async function startDevnetMiners(o: DevnetMinersOptions): Promise<DevnetM
 		await chain.close();
 	}
 
-	const children: ChildProcess[] = [];
-	const hotkeys: string[] = [];
-	const cli = o.cli ?? process.argv[1]!;
+	const miners: DevnetMiner[] = [];
 	for (const [i, ref] of refs.entries()) {
-		const args = [...process.execArgv, cli, 'mine', '--headless', '--json', '--network', o.chainUrl, '--orchestrator', o.orchestratorUrl, '--netuid', String(o.netuid),
-			'--wallet-path', ref.path, '--wallet', ref.name, '--hotkey', ref.hotkey, '--data-dir', join(o.dataDir, 'miners')];
+		const miner = new DevnetMiner(o, i, ref, (await readHotkey(ref)).ss58Address!);
+		miners.push(miner);
+		// One registration at a time, so the orchestrator spreads the miners evenly over the layers.
+		await Promise.race([miner.start(), new Promise(r => setTimeout(r, o.registerTimeoutMs ?? 120_000).unref())]);
+	}
+	return {hotkeys: miners.map(m => m.hotkey), miners, stop: () => Promise.all(miners.map(m => m.stop())).then(() => {})};
+}
+
+/** One miner process; it can be killed and started again with the same wallet and data folder. */
+export class DevnetMiner {
+	child: ChildProcess | null = null;
+	constructor(
+		private readonly o: DevnetMinersOptions,
+		readonly index: number,
+		readonly ref: WalletRef,
+		readonly hotkey: string,
+	) {}
+
+	args(): string[] {
+		const o = this.o;
+		const args = [...(o.execArgv ?? process.execArgv), o.cli ?? process.argv[1]!, 'mine', '--headless', '--json', '--network', o.chainUrl, '--orchestrator', o.orchestratorUrl,
+			'--netuid', String(o.netuid), '--wallet-path', this.ref.path, '--wallet', this.ref.name, '--hotkey', this.ref.hotkey, '--data-dir', this.dataDir];
 		if (o.model) args.push('--model', o.model);
 		if (o.backend) args.push('--backend', o.backend);
 		if (o.protocol) args.push('--protocol', o.protocol);
-		const child = spawn(process.execPath, args, {stdio: ['ignore', 'pipe', 'pipe']});
-		children.push(child);
-		hotkeys.push((await readHotkey(ref)).ss58Address!);
+		return args;
+	}
+
+	get dataDir(): string {
+		return join(this.o.dataDir, 'miners');
+	}
+
+	get running(): boolean {
+		return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+	}
+
+	/** Spawns the process (extra environment for fault cases); resolves once it registered, failed or exited. */
+	start(env: NodeJS.ProcessEnv = {}): Promise<void> {
+		const o = this.o;
+		const i = this.index;
+		const child = spawn(process.execPath, this.args(), {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, ...env}});
+		this.child = child;
 		let registered: () => void = () => {};
 		const isRegistered = new Promise<void>(resolve => (registered = resolve));
 		createInterface({input: child.stdout!}).on('line', line => {
@@ -86,36 +120,33 @@ export async function startDevnetMiners(o: DevnetMinersOptions): Promise<DevnetM
 		createInterface({input: child.stderr!}).on('line', line => {
 			if (line.trim() && !/NodeVersionSupportWarning|AWS SDK|node >=22|upgrade to node|a\.co\/|trace-warnings|^\s*$/.test(line)) o.log(`miner ${i}: ${line}`);
 		});
-		child.once('exit', code => {
+		child.once('exit', (code, signal) => {
 			registered();
-			o.log(`miner ${i}: exited with code ${code}`);
+			o.log(`miner ${i}: exited with ${signal ?? `code ${code}`}`);
 		});
-		// One registration at a time, so the orchestrator spreads the miners evenly over the layers.
-		await Promise.race([isRegistered, new Promise(r => setTimeout(r, o.registerTimeoutMs ?? 120_000).unref())]);
+		return isRegistered;
 	}
 
-	return {
-		hotkeys,
-		async stop() {
-			await Promise.all(
-				children.map(
-					child =>
-						new Promise<void>(resolve => {
-							if (child.exitCode !== null || child.signalCode !== null) return resolve();
-							const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
-							child.once('exit', () => {
-								clearTimeout(kill);
-								resolve();
-							});
-							try {
-								child.kill('SIGTERM');
-							} catch (error) {
-								o.log(`miner: ${errorMessage(error)}`);
-								resolve();
-							}
-						}),
-				),
-			);
-		},
-	};
+	kill(signal: NodeJS.Signals): void {
+		if (this.running) this.child!.kill(signal);
+	}
+
+	/** SIGTERM, then SIGKILL after 30 s; resolves when the process is gone. */
+	stop(): Promise<void> {
+		const child = this.child;
+		return new Promise<void>(resolve => {
+			if (!child || !this.running) return resolve();
+			const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
+			child.once('exit', () => {
+				clearTimeout(kill);
+				resolve();
+			});
+			try {
+				child.kill('SIGTERM');
+			} catch (error) {
+				this.o.log(`miner: ${errorMessage(error)}`);
+				resolve();
+			}
+		});
+	}
 }
