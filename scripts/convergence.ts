@@ -7,6 +7,8 @@
 // swarm's merged model had seen when its last merge began (both miners of a layer together), taking the devnet's
 // samples in the order the orchestrator serves them. The final numbers are held-out losses of the two final models
 // on the same held-out batches (paragraphs no sample contains): the swarm's model is its last merge's partitions.
+// A second baseline (extra field, not the ratio): one process taking 2 batches per step, half the steps: the same
+// tokens in as many sequential steps as each miner took, i.e. what the two streams would give if averaged every step.
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -42,7 +44,9 @@ async function main(): Promise<void> {
 		const useAdamW = s.devnet.run_flags?.use_AdamW?.enabled ?? false;
 		const single = await runSingle({config, backend: s.backend, lr: swarm.lr, useAdamW, steps: swarm.samplesInModel, samples, evalSet});
 		log(`single: ${single.losses.length} steps in ${Math.round(single.seconds)} s; held-out ${single.heldOutBefore.toFixed(4)} -> ${single.heldOutAfter.toFixed(4)}`);
-		const result = summarize(s.window, swarm, swarmHeldOut, single, {batch, seqLen});
+		const paired = await runSingle({config, backend: s.backend, lr: swarm.lr, useAdamW, steps: Math.floor(swarm.samplesInModel / 2), accumulate: 2, samples, evalSet});
+		log(`single, 2 batches per step: ${paired.losses.length / 2} steps in ${Math.round(paired.seconds)} s; held-out ${paired.heldOutAfter.toFixed(4)}`);
+		const result = {...summarize(s.window, swarm, swarmHeldOut, single, {batch, seqLen}), single_2_batches_per_step_final_loss: paired.heldOutAfter};
 		mkdirSync(RESULTS, {recursive: true});
 		const plot = join(RESULTS, 'convergence.svg');
 		writeFileSync(plot, renderPlot({
@@ -51,7 +55,11 @@ async function main(): Promise<void> {
 			window: s.window,
 			curves: [{name: 'swarm', color: '#d62728', losses: swarm.losses.slice(0, swarm.samplesInModel)}, {name: 'single', color: '#1f77b4', losses: single.losses}],
 			merges: swarm.mergeAt,
-			finals: [{name: 'swarm', color: '#d62728', batches: swarm.samplesInModel, loss: swarmHeldOut}, {name: 'single', color: '#1f77b4', batches: single.losses.length, loss: single.heldOutAfter}],
+			finals: [
+				{name: 'swarm', color: '#d62728', batches: swarm.samplesInModel, loss: swarmHeldOut},
+				{name: 'single', color: '#1f77b4', batches: single.losses.length, loss: single.heldOutAfter},
+				{name: 'single 2/step', color: '#2ca02c', batches: paired.losses.length, loss: paired.heldOutAfter},
+			],
 		}));
 		const out = {...result, plot, settings: s, wall_s: Math.round((Date.now() - t0) / 1000)};
 		writeFileSync(join(RESULTS, 'convergence.json'), `${JSON.stringify(out, null, 2)}\n`);

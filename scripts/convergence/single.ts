@@ -13,8 +13,10 @@ export type SingleOptions = {
 	backend: BackendChoice;
 	lr: number;
 	useAdamW: boolean;
-	/** One optimizer step per batch, as the swarm's miners step (localSteps 1). */
+	/** Optimizer steps; the swarm's miners take one per batch (localSteps 1). */
 	steps: number;
+	/** Batches per optimizer step (their gradients averaged), 1 unless asked. */
+	accumulate?: number;
 	samples: Int32Array[];
 	evalSet: Int32Array[];
 	onStep?: (step: number, loss: number) => void;
@@ -28,11 +30,14 @@ export async function runSingle(o: SingleOptions): Promise<SingleResult> {
 	try {
 		const heldOutBefore = await meanLoss(client, o.evalSet, shape);
 		const losses: number[] = [];
+		const per = o.accumulate ?? 1;
 		for (let i = 0; i < o.steps; i++) {
-			const r = await client.trainBatch(int32(o.samples[i % o.samples.length]!.slice(), shape));
+			for (let a = 0; a < per; a++) {
+				const r = await client.trainBatch(int32(o.samples[(i * per + a) % o.samples.length]!.slice(), shape));
+				losses.push(r.loss);
+				o.onStep?.(losses.length, r.loss);
+			}
 			await client.step(o.lr);
-			losses.push(r.loss);
-			o.onStep?.(i + 1, r.loss);
 		}
 		const heldOutAfter = await meanLoss(client, o.evalSet, shape);
 		return {losses, heldOutBefore, heldOutAfter, seconds: (Date.now() - t0) / 1000};
