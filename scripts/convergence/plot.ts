@@ -80,7 +80,7 @@ function legend(p: PlotInput): string {
 	];
 	return rows
 		.map((r, i) => {
-			const yy = PAD.top + 20 + i * 20;
+			const yy = PAD.top + 36 + i * 20; // below the merge labels
 			const mark = r.box
 				? `<rect x="${left + 5}" y="${yy - 9}" width="10" height="10" fill="none" stroke="${r.color}" stroke-width="2"/>`
 				: `<line x1="${left}" y1="${yy - 4}" x2="${left + 20}" y2="${yy - 4}" stroke="${r.color}" stroke-width="2"/>`;

@@ -15,10 +15,10 @@ export type RunSettings = {
 
 /**
  * 3 stages x 2 miners of the devnet model; [4, 64] batches and a merge every 32 backward passes per miner keep a run
- * with 5 merge cycles near 10-15 minutes on 2 cores. Rate limits and polls are loose so the swarm is not throttled.
+ * with 7 merge cycles (and both baselines) near 10-15 minutes on 2 cores. Rate limits and polls are loose so the swarm is not throttled.
  */
 export const DEFAULT_SETTINGS: RunSettings = {
-	merges: 5,
+	merges: 7,
 	backend: 'wasm',
 	evalBatches: 8,
 	window: 16,
