@@ -1,6 +1,7 @@
 // The devnet for fault cases, split so each fault hits one part: the chain in this process behind a
 // TCP proxy (the miners' link), the store and the orchestrator as child processes, N miner processes.
 // Every miner's NDJSON event is kept with its arrival time; cases wait on and count them.
+import {appendFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {startDevChain, type DevChain} from '../source/chain/devchain.js';
 import {startDevnetMiners, type DevnetMiners} from '../source/devnet/miners.js';
@@ -66,6 +67,8 @@ export class ChaosSwarm {
 	}
 
 	private push(line: string): void {
+		// IOTA_CHAOS_EVENTS=file: every miner event also goes to that file, for a look at a failed case.
+		if (process.env.IOTA_CHAOS_EVENTS) appendFileSync(process.env.IOTA_CHAOS_EVENTS, `${line}\n`);
 		this.events.push({...(JSON.parse(line) as Record<string, unknown> & {event: string}), at: Date.now()});
 		for (const w of this.waiters.splice(0)) w();
 	}

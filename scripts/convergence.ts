@@ -2,13 +2,14 @@
 // training the same model on the same samples; writes bench/results/convergence.json and convergence.svg.
 // Usage: npm run convergence   (CONVERGENCE_MERGES=1 CONVERGENCE_BEFORE_MERGING=6 for a quick try)
 //
-// The comparison: both start from the same seeded init, use the run's inner optimizer (NAdam) and learning rate,
-// [B, S] batches and one optimizer step per batch. The single process trains on exactly as many batches as the
-// swarm's merged model had seen when its last merge began (both miners of a layer together), taking the devnet's
-// samples in the order the orchestrator serves them. The final numbers are held-out losses of the two final models
-// on the same held-out batches (paragraphs no sample contains): the swarm's model is its last merge's partitions.
-// A second baseline (extra field, not the ratio): one process taking 2 batches per step, half the steps: the same
-// tokens in as many sequential steps as each miner took, i.e. what the two streams would give if averaged every step.
+// The comparison: both start from the same seeded init, use the run's inner optimizer (NAdam) and learning rate
+// and [B, S] batches, on the devnet's samples in the order the orchestrator serves them, as many as the swarm's
+// merged model had seen when its last merge began (both miners of a layer together). The reference (ratio) is the
+// swarm's single-process equivalent: the same tokens in the same number of optimizer steps as each miner took,
+// i.e. 2 batches per step (data parallelism over the 2 miners of a stage, as DiLoCo is compared). An extra
+// baseline takes every batch as its own step (twice the sequential steps any miner takes): `sequential_*`.
+// The final numbers are held-out losses of the final models on the same held-out batches (paragraphs no sample
+// contains): the swarm's model is its last merge's partitions.
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -46,24 +47,29 @@ async function main(): Promise<void> {
 		log(`single: ${single.losses.length} steps in ${Math.round(single.seconds)} s; held-out ${single.heldOutBefore.toFixed(4)} -> ${single.heldOutAfter.toFixed(4)}`);
 		const paired = await runSingle({config, backend: s.backend, lr: swarm.lr, useAdamW, steps: Math.floor(swarm.samplesInModel / 2), accumulate: 2, samples, evalSet});
 		log(`single, 2 batches per step: ${paired.losses.length / 2} steps in ${Math.round(paired.seconds)} s; held-out ${paired.heldOutAfter.toFixed(4)}`);
-		const result = {...summarize(s.window, swarm, swarmHeldOut, single, {batch, seqLen}), single_2_batches_per_step_final_loss: paired.heldOutAfter};
+		const result = {
+			...summarize(s.window, swarm, swarmHeldOut, paired, {batch, seqLen}),
+			sequential_final_loss: single.heldOutAfter,
+			sequential_ratio: swarmHeldOut / single.heldOutAfter,
+			sequential_curve: single.losses,
+		};
 		mkdirSync(RESULTS, {recursive: true});
 		const plot = join(RESULTS, 'convergence.svg');
 		writeFileSync(plot, renderPlot({
 			title: `Swarm (3 stages x 2 miners, DiLoCo) vs single process, devnet model, [${batch}, ${seqLen}]`,
 			tokensPerBatch: batch * seqLen,
 			window: s.window,
-			curves: [{name: 'swarm', color: '#d62728', losses: swarm.losses.slice(0, swarm.samplesInModel)}, {name: 'single', color: '#1f77b4', losses: single.losses}],
+			curves: [{name: 'swarm', color: '#d62728', losses: swarm.losses.slice(0, swarm.samplesInModel)}, {name: 'single, 2 batches/step', color: '#2ca02c', losses: paired.losses}, {name: 'single, batch/step', color: '#1f77b4', losses: single.losses}],
 			merges: swarm.mergeAt,
 			finals: [
 				{name: 'swarm', color: '#d62728', batches: swarm.samplesInModel, loss: swarmHeldOut},
-				{name: 'single', color: '#1f77b4', batches: single.losses.length, loss: single.heldOutAfter},
-				{name: 'single 2/step', color: '#2ca02c', batches: paired.losses.length, loss: paired.heldOutAfter},
+				{name: 'single, 2 batches/step (reference)', color: '#2ca02c', batches: paired.losses.length, loss: paired.heldOutAfter},
+				{name: 'single, batch/step', color: '#1f77b4', batches: single.losses.length, loss: single.heldOutAfter},
 			],
 		}));
 		const out = {...result, plot, settings: s, wall_s: Math.round((Date.now() - t0) / 1000)};
 		writeFileSync(join(RESULTS, 'convergence.json'), `${JSON.stringify(out, null, 2)}\n`);
-		log(`swarm_final_loss ${out.swarm_final_loss.toFixed(4)}, single_final_loss ${out.single_final_loss.toFixed(4)}, ratio ${out.ratio.toFixed(4)} (${out.within_5pct ? 'within' : 'NOT within'} 5 %), ${out.wall_s} s; ${plot}`);
+		log(`swarm_final_loss ${out.swarm_final_loss.toFixed(4)}, single_final_loss ${out.single_final_loss.toFixed(4)}, ratio ${out.ratio.toFixed(4)} (${out.within_5pct ? 'within' : 'NOT within'} 5 %); sequential ${out.sequential_final_loss.toFixed(4)} (ratio ${out.sequential_ratio.toFixed(4)}); ${out.wall_s} s; ${plot}`);
 	} finally {
 		rmSync(dir, {recursive: true, force: true});
 	}
@@ -80,7 +86,7 @@ function summarize(window: number, swarm: Swarm, swarmHeldOut: number, single: S
 		single_final_loss: single.heldOutAfter,
 		ratio,
 		within_5pct: Math.abs(ratio - 1) <= 0.05,
-		metric: 'held-out loss (nats/token) of each final model on the same held-out batches',
+		metric: 'held-out loss (nats/token) of each final model on the same held-out batches; single = same tokens, 2 batches per step',
 		initial_heldout_loss: single.heldOutBefore,
 		batches: swarm.samplesInModel,
 		tokens: swarm.samplesInModel * shape.batch * shape.seqLen,
