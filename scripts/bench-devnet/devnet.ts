@@ -6,7 +6,7 @@ import {join} from 'node:path';
 import {connectChain} from '../../source/chain/client.js';
 import {keyDataFromMnemonic, newMnemonic, pairFromMnemonic} from '../../source/wallet/keys.js';
 import {writeHotkey, type WalletRef} from '../../source/wallet/wallet.js';
-import {readEvents, type EventLog} from './ndjson.js';
+import {readEvents, type Ev, type EventLog} from './ndjson.js';
 
 /** As test/miner/devnet-miners-current.test.ts: [2, 32] batches, 2 chunks per layer, merges every 4 backwards. */
 export const SMALL_SETTINGS = {
@@ -39,7 +39,7 @@ export function childEnv(dir: string, extra: Record<string, string> = {}): NodeJ
 export type DevnetChild = {child: ChildProcess; log: EventLog; chain: string; store: string; orchestrator: string; netuid: number};
 
 /** Starts the devnet (plus `--miners n` when given) and resolves at devnet_ready. */
-export async function spawnDevnet(o: {dir: string; miners?: number; backend?: string; onLine?: (line: string) => void}): Promise<DevnetChild> {
+export async function spawnDevnet(o: {dir: string; miners?: number; backend?: string; onLine?: (line: string) => void; keep?: (e: Ev) => boolean}): Promise<DevnetChild> {
 	const config = join(o.dir, 'current.json');
 	writeFileSync(config, JSON.stringify(SMALL_SETTINGS));
 	const args = cliArgs('devnet', '--protocol', 'current', '--headless', '--json', '--port', '0', '--chain-port', '0', '--store-port', '0',
@@ -47,7 +47,7 @@ export async function spawnDevnet(o: {dir: string; miners?: number; backend?: st
 	if (o.miners) args.push('--miners', String(o.miners), '--miner-backend', o.backend ?? 'cpu');
 	const child = spawn(process.execPath, args, {stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: childEnv(o.dir)});
 	child.stderr!.resume();
-	const log = readEvents(child, o.onLine);
+	const log = readEvents(child, o.onLine, o.keep);
 	const ready = await log.until(e => e.event === 'devnet_ready', 180_000, 'devnet_ready');
 	return {child, log, chain: String(ready.chain), store: String(ready.store), orchestrator: String(ready.orchestrator), netuid: 9};
 }

@@ -10,7 +10,8 @@ export type EventLog = {events: Ev[]; until(pred: (e: Ev) => boolean, ms: number
 /** Miner events carry their own ISO `ts`; devnet ones do not, so those take the time they arrived. */
 const timeOf = (e: Record<string, unknown>) => (typeof e.ts === 'string' ? Date.parse(e.ts) : Date.now());
 
-export function readEvents(child: ChildProcess, onLine?: (line: string) => void): EventLog {
+/** keep: which events stay in `events` (default all; a long soak keeps none and counts in onEvent). */
+export function readEvents(child: ChildProcess, onLine?: (line: string) => void, keep: (e: Ev) => boolean = () => true): EventLog {
 	const events: Ev[] = [];
 	const listeners = new Set<(e: Ev) => void>();
 	createInterface({input: child.stdout!}).on('line', line => {
@@ -23,7 +24,7 @@ export function readEvents(child: ChildProcess, onLine?: (line: string) => void)
 		} catch {
 			return;
 		}
-		events.push(e);
+		if (keep(e)) events.push(e);
 		for (const l of [...listeners]) l(e);
 	});
 	const until = (pred: (e: Ev) => boolean, ms: number, what: string) =>
