@@ -9,7 +9,7 @@ import {dirname, join} from 'node:path';
 import {parseArgs} from 'node:util';
 import {spawnDevnet, type DevnetChild} from './bench-devnet/devnet.js';
 import {takeSample, type Counters, type Sample} from './soak/sample.js';
-import {verdict, type Verdict} from './soak/verdict.js';
+import {growthPerHour, verdict, type Verdict} from './soak/verdict.js';
 
 const {values: args} = parseArgs({options: {
 	minutes: {type: 'string', default: '120'},
@@ -91,6 +91,7 @@ const stop = async (why: string) => {
 	const v = verdict(samples, allTrainedMin === null ? null : allTrainedMin + warmupMin);
 	write(v);
 	console.log(`\nverdict: ${v.summary}`);
+	console.log(growthPerHour(samples));
 	console.log(`wrote ${args.out} (${samples.length} samples, ${((Date.now() - startedAt) / 60_000).toFixed(1)} min)`);
 	if (!args.keep) rmSync(dir, {recursive: true, force: true});
 	process.exit(0);

@@ -59,3 +59,11 @@ export function verdict(samples: Sample[], warmupEndMin: number | null): Verdict
 	const summary = grew.length ? `grew after warm-up: ${grew.map(c => `${c.what} ${c.baseline} -> ${c.last_third_mean}`).join('; ')}` : `flat after warm-up (${checks.length} series within tolerance)`;
 	return {flat: grew.length === 0, summary, baseline_t_min: base.t_min, tolerance: TOLERANCE, checks};
 }
+
+/** Disk growth is expected (the store keeps every merge's uploads): reported per hour, not judged. */
+export function growthPerHour(samples: Sample[]): string {
+	const a = samples[0], b = samples.at(-1);
+	if (!a || !b || b.t_min <= a.t_min) return 'growth: not enough samples';
+	const perH = (x: number, y: number) => (((y - x) / 2 ** 20) * 60) / (b.t_min - a.t_min);
+	return `growth per hour: store ${perH(a.store_bytes, b.store_bytes).toFixed(0)} MB, log ${perH(a.log_bytes, b.log_bytes).toFixed(1)} MB, db ${perH(a.db_bytes, b.db_bytes).toFixed(1)} MB`;
+}

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import {p2pRate, storeRate, transferOverlap} from '../../scripts/bench-devnet/metrics.js';
 import type {Ev} from '../../scripts/bench-devnet/ndjson.js';
 import type {Sample} from '../../scripts/soak/sample.js';
-import {verdict} from '../../scripts/soak/verdict.js';
+import {growthPerHour, verdict} from '../../scripts/soak/verdict.js';
 
 const ev = (event: string, at: number, rest: Record<string, unknown> = {}): Ev => ({event, at, hotkey: 'A', ...rest});
 
@@ -39,4 +39,10 @@ test('soak verdict: flat within tolerance, growth named, too few samples undecid
 	assert.equal(grew.flat, false);
 	assert.match(grew.summary, /miner 1 rss_mb/);
 	assert.equal(verdict([sample(1, 500)], 1).flat, null);
+});
+
+test('soak growth per hour from the first to the last sample', () => {
+	const a = {...sample(1, 500), store_bytes: 0, log_bytes: 0}, b = {...sample(31, 500), store_bytes: 2 ** 20 * 50, log_bytes: 2 ** 20};
+	assert.equal(growthPerHour([a, b]), 'growth per hour: store 100 MB, log 2.0 MB, db 0.0 MB');
+	assert.equal(growthPerHour([a]), 'growth: not enough samples');
 });
