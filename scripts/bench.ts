@@ -9,6 +9,9 @@
 // Both against test/training/torch_ref's PyTorch stages (bench_iota_torch.py). `old` is an alias of worker.
 // --iota-cases keeps cases whose name contains one of the words; --iota-batch/--iota-seq size the 100M cases.
 // --quick: one timed step, worker suite on wasm only.
+// --suite devnet: the real devnet and `iota-tui mine` processes (bench-devnet.ts): launch to first batch, dashboard vs
+// headless throughput, event-loop p99, transfer overlap, peak RSS, P2P and store bytes/s; writes bench/results/devnet.json.
+//   [--devnet-miners 3] [--devnet-window 40] [--devnet-warmup 10] [--devnet-backend cpu] [--devnet-out PATH]
 import {spawnSync} from 'node:child_process';
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {monitorEventLoopDelay} from 'node:perf_hooks';
@@ -36,6 +39,11 @@ const {values: args} = parseArgs({options: {
 	'iota-batch': {type: 'string', default: '1'},
 	'iota-seq': {type: 'string', default: '64'},
 	quick: {type: 'boolean', default: false},
+	'devnet-miners': {type: 'string', default: '3'},
+	'devnet-window': {type: 'string', default: '40'},
+	'devnet-warmup': {type: 'string', default: '10'},
+	'devnet-backend': {type: 'string', default: 'cpu'},
+	'devnet-out': {type: 'string', default: 'bench/results/devnet.json'},
 }});
 const steps = args.quick ? 1 : Math.max(1, Number(args.steps));
 const suites = new Set(args.suite!.split(',').map(s => s.trim()).map(s => (s === 'old' ? 'worker' : s)));
@@ -140,6 +148,14 @@ function torchRows(device: string): Row[] {
 	const rows = r.stdout.trim().split('\n').filter(l => l.startsWith('{')).map(l => JSON.parse(l) as Row & {blas?: string});
 	for (const x of rows) if (x.blas === 'reference') x.note = 'reference BLAS: apt-get install libopenblas0-pthread for a fair number';
 	return rows;
+}
+
+if (suites.has('devnet')) {
+	const {runDevnetBench} = await import('./bench-devnet.js');
+	await runDevnetBench({miners: Number(args['devnet-miners']), windowS: Number(args['devnet-window']), warmupS: Number(args['devnet-warmup']),
+		backend: args['devnet-backend']!, out: args['devnet-out']!, log});
+	suites.delete('devnet');
+	if (!suites.size) process.exit(0);
 }
 
 const wanted: BackendName[] = args.backends ? args.backends.split(',').map(s => s.trim()) as BackendName[] : [...backendNames];

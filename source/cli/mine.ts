@@ -5,6 +5,7 @@
 import {join} from 'node:path';
 import {Option, type Command} from 'commander';
 import {addWalletOptions, intArg, netuidOption, type WalletOptions} from './options.js';
+import type {MinerStore} from '../miner/types.js';
 
 export type MineFlags = WalletOptions & {
 	network?: string;
@@ -99,7 +100,8 @@ export async function runMinerCli(opts: RunMinerOptions): Promise<void> {
 	const {startHealthServer, writeStatusFile} = await import('../ui/health.js');
 	const health = opts.healthPort ? await startHealthServer(store, {port: opts.healthPort, host: opts.healthHost ?? '127.0.0.1'}) : null;
 	// `iota-tui status --json` reads this snapshot while the miner runs.
-	const statusFile = writeStatusFile(store, minerStatusFile(dataDir, hotkeyPair.address));
+	const loopDelay = await startMinerLoopDelay(store);
+	const statusFile = writeStatusFile(store, minerStatusFile(dataDir, hotkeyPair.address), {loopDelay});
 	const miner = await startMiner({
 		...minerProfileOptions(net),
 		orchestratorUrl,
@@ -134,9 +136,23 @@ export async function runMinerCli(opts: RunMinerOptions): Promise<void> {
 	} finally {
 		stopView();
 		statusFile.close();
+		loopDelay?.close();
 		await health?.close();
 	}
 	// Ended by a fatal error (not by the user): say so on stderr and exit non-zero.
 	const fatal = miner.fatalError();
 	if (fatal) throw new UserError(fatal);
+}
+
+/** IOTA_TUI_LOOP_DELAY=1: event-loop delay in the status file, counted from the first trained batch (not startup). */
+async function startMinerLoopDelay(store: MinerStore) {
+	const {loopDelayWanted, startLoopDelay} = await import('../loop-delay.js');
+	if (!loopDelayWanted()) return undefined;
+	const loop = startLoopDelay();
+	const off = store.subscribe((_, event) => {
+		if (event.type !== 'batch') return;
+		loop.reset();
+		off();
+	});
+	return loop;
 }

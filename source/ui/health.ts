@@ -4,6 +4,7 @@
 import {createServer} from 'node:http';
 import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs';
 import {dirname} from 'node:path';
+import type {LoopDelay, LoopDelayStats} from '../loop-delay.js';
 import type {MinerState, MinerStore} from '../miner/types.js';
 
 export type Health = {status: 'healthy' | 'unhealthy' | 'stopping' | 'stopped'; hotkey: string | null; layer: number | null; uid: number | null; registered: boolean; timestamp: string};
@@ -50,11 +51,12 @@ export async function startHealthServer(store: MinerStore, opts: {port: number; 
 	};
 }
 
-export type StatusSnapshot = {version: 1; pid: number; writtenAt: number; health: Health; state: MinerState};
+/** The event_loop_* fields are there only when the miner runs with IOTA_TUI_LOOP_DELAY=1. */
+export type StatusSnapshot = {version: 1; pid: number; writtenAt: number; health: Health; state: MinerState} & Partial<LoopDelayStats>;
 
 export const STALE_MS = 30_000;
 
-export type StatusFileOptions = {minIntervalMs?: number; refreshMs?: number; now?: () => number};
+export type StatusFileOptions = {minIntervalMs?: number; refreshMs?: number; now?: () => number; loopDelay?: LoopDelay};
 
 // Keeps `path` holding the latest snapshot: written atomically (temp file + rename), at most once
 // per minIntervalMs on changes, and every refreshMs regardless, so a live miner's file never looks
@@ -71,7 +73,7 @@ export function writeStatusFile(store: MinerStore, path: string, opts: StatusFil
 		const t = now();
 		lastWrite = t;
 		const state = store.getState();
-		const snapshot: StatusSnapshot = {version: 1, pid: process.pid, writtenAt: t, health: healthOf(state, t), state};
+		const snapshot: StatusSnapshot = {version: 1, pid: process.pid, writtenAt: t, health: healthOf(state, t), state, ...opts.loopDelay?.stats()};
 		try {
 			writeFileSync(tmp, JSON.stringify(snapshot));
 			renameSync(tmp, path);
