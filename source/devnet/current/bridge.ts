@@ -1,12 +1,13 @@
 // The bridge v2 registry (sync_v2): variables with a write rule (LWW, CAS on versions, LOCK with
-// tokens), in memory and bounded: a variable count, a value size, idle variables swept away.
+// tokens), in memory (written through to a store when given one) and bounded: a variable count, a value
+// size, idle variables swept away.
 import {randomUUID} from 'node:crypto';
 import {canonicalJson, PyFloat, type PyJson} from '../../orchestrator/canonical-json.js';
 
 export type VarType = 'str' | 'int' | 'float' | 'bool' | 'dict' | 'list' | 'none';
 export type WriteRule = 'LWW' | 'CAS' | 'LOCK';
 
-interface Variable {
+export interface Variable {
 	value: PyJson;
 	version: number;
 	var_type: VarType;
@@ -20,6 +21,15 @@ export interface BridgeLimits {
 	maxValueBytes: number;
 	idleTtlMs: number;
 	now?: () => number;
+	/** Where variables are kept across restarts (default: memory only). */
+	store?: BridgeStore;
+}
+
+/** Durable copies of the variables: loaded once, written on every change. */
+export interface BridgeStore {
+	load(): Iterable<[string, Variable]>;
+	save(id: string, v: Variable): void;
+	remove(id: string): void;
 }
 
 type Result = {var_id: string; status: string; version?: number; error?: string};
@@ -50,6 +60,17 @@ export class BridgeRegistry {
 
 	constructor(private readonly limits: BridgeLimits) {
 		this.now = limits.now ?? Date.now;
+		for (const [id, v] of limits.store?.load() ?? []) this.vars.set(id, v);
+	}
+
+	private saved(id: string, v: Variable): void {
+		this.limits.store?.save(id, v);
+	}
+
+	private removed(id: string): boolean {
+		if (!this.vars.delete(id)) return false;
+		this.limits.store?.remove(id);
+		return true;
 	}
 
 	get size(): number {
@@ -70,7 +91,9 @@ export class BridgeRegistry {
 			const bad = this.valueError(e.var_type, e.default_value);
 			if (bad) return {var_id: e.var_id, status: 'error', error: bad};
 			if (this.vars.size >= this.limits.maxVariables) return {var_id: e.var_id, status: 'error', error: 'RegistryFull: too many variables'};
-			this.vars.set(e.var_id, {value: e.default_value, version: 1, var_type: e.var_type, write_rule: e.write_rule, updated_at: this.now(), lock: null});
+			const v: Variable = {value: e.default_value, version: 1, var_type: e.var_type, write_rule: e.write_rule, updated_at: this.now(), lock: null};
+			this.vars.set(e.var_id, v);
+			this.saved(e.var_id, v);
 			return {var_id: e.var_id, status: 'created', version: 1};
 		});
 		return {results};
@@ -103,6 +126,7 @@ export class BridgeRegistry {
 			v.value = u.value;
 			v.version += 1;
 			v.updated_at = now;
+			this.saved(u.var_id, v);
 			return {var_id: u.var_id, status: 'updated', version: v.version};
 		});
 		return {results};
@@ -132,6 +156,7 @@ export class BridgeRegistry {
 				const now = this.now();
 				if (!v.lock || v.lock.until < now) {
 					v.lock = {token: randomUUID(), until: now + ttl};
+					this.saved(id, v);
 					locks.push({var_id: id, status: 'locked', lock_token: v.lock.token, expires_at: new Date(v.lock.until).toISOString()});
 					break;
 				}
@@ -150,13 +175,14 @@ export class BridgeRegistry {
 			const v = this.vars.get(l.var_id);
 			if (!v?.lock || v.lock.token !== l.lock_token) return {var_id: l.var_id, status: 'error', error: 'LockNotHeld'};
 			v.lock = null;
+			this.saved(l.var_id, v);
 			return {var_id: l.var_id, status: 'unlocked'};
 		});
 		return {results};
 	}
 
 	delete(ids: string[]): {results: Result[]} {
-		return {results: ids.map(id => ({var_id: id, status: this.vars.delete(id) ? 'deleted' : 'not_found'}))};
+		return {results: ids.map(id => ({var_id: id, status: this.removed(id) ? 'deleted' : 'not_found'}))};
 	}
 
 	/** Drops variables nobody wrote for idleTtlMs (miners evict stale entries anyway after 300 s). */
@@ -165,7 +191,7 @@ export class BridgeRegistry {
 		let n = 0;
 		for (const [id, v] of this.vars) {
 			if (v.updated_at < cutoff && (!v.lock || v.lock.until < this.now())) {
-				this.vars.delete(id);
+				this.removed(id);
 				n++;
 			}
 		}

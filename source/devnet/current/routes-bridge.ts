@@ -27,7 +27,7 @@ const rawValues = (raw: PyJson | undefined, listKey: string, valueKey: string): 
 
 export function registerBridgeRoutes(core: CurrentCore): BridgeRegistry {
 	const s = core.settings;
-	const registry = new BridgeRegistry({maxVariables: s.bridge_max_variables, maxValueBytes: s.bridge_max_value_bytes, idleTtlMs: s.bridge_idle_ttl_s * 1000, now: core.now});
+	const registry = new BridgeRegistry({maxVariables: s.bridge_max_variables, maxValueBytes: s.bridge_max_value_bytes, idleTtlMs: s.bridge_idle_ttl_s * 1000, now: core.now, store: core.state.bridge});
 	const opts = <B extends z.ZodType>(body: B) => ({auth: 'public' as const, body, maxBody: BRIDGE_BODY_LIMIT});
 
 	core.route('POST', '/bridge/register', opts(RegisterBody), ({body, raw}) => {

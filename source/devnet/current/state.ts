@@ -6,6 +6,7 @@ import {MergeBook} from './state-merge.js';
 import {QueueBook} from './state-queue.js';
 import {UploadBook} from './state-uploads.js';
 import {WorkBook} from './state-work.js';
+import {BridgeBook} from './state-bridge.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS miners(
@@ -63,6 +64,7 @@ export class CurrentState {
 	readonly work: WorkBook;
 	readonly uploads: UploadBook;
 	readonly merge: MergeBook;
+	readonly bridge: BridgeBook;
 
 	constructor(file: string, layers: number, now: number) {
 		this.db = openDatabase(file);
@@ -74,6 +76,7 @@ export class CurrentState {
 		this.work = new WorkBook(this.db);
 		this.uploads = new UploadBook(this.db);
 		this.merge = new MergeBook(this.db);
+		this.bridge = new BridgeBook(this.db);
 	}
 
 	close(): void {
