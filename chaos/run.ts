@@ -11,16 +11,14 @@ import {peerKill} from './cases/peer-kill.js';
 import {slowStage} from './cases/slow-stage.js';
 import {storeOutage} from './cases/store-outage.js';
 import {swarmRestart} from './cases/swarm-restart.js';
+import {QUICK_SETTINGS} from '../source/devnet/current/settings.js';
 import {ChaosSwarm} from './swarm.js';
 import type {ChaosCase, ChaosContext, ChaosRow} from './types.js';
 
 export type Plan = {protocol: 'current' | 'v1'; miners: number; model?: string; settings: Record<string, unknown>; cases: ChaosCase[]};
 
-/** Small batches and short timeouts so faults show within minutes (as the current e2e test's). */
-const CURRENT = {
-	mini_batch_size: 2, sequence_length: 32, mini_batch_accumulation_count: 2, batches_before_merging: 4, num_partitions: 2, max_activation_cache_size: 3,
-	phase_timeout_s: 120, activation_timeout_s: 60, rate_limit_per_s: 50, rate_limit_high_per_s: 200, public_rate_limit_per_s: 1000, metagraph_ttl_s: 2, queue_poll_after_s: 0.1, spot_check_rate: 0.1,
-};
+/** Small batches and short timeouts so faults show within minutes. */
+const CURRENT = {...QUICK_SETTINGS, activation_timeout_s: 60};
 const V1 = {layers: 3, batches_before_merging: 4, rate_limit_per_s: 50, rate_limit_random_per_s: 100, metagraph_ttl_s: 2, learning_rate: 3e-3, cache_limit: 2, activation_timeout_s: 30, phase_timeout_s: 300};
 
 export function plans(reduced: boolean): Plan[] {

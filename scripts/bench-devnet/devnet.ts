@@ -7,23 +7,9 @@ import {connectChain} from '../../source/chain/client.js';
 import {keyDataFromMnemonic, newMnemonic, pairFromMnemonic} from '../../source/wallet/keys.js';
 import {writeHotkey, type WalletRef} from '../../source/wallet/wallet.js';
 import {readEvents, type Ev, type EventLog} from './ndjson.js';
+import {QUICK_SETTINGS} from '../../source/devnet/current/settings.js';
 
-/** As test/miner/devnet-miners-current.test.ts: [2, 32] batches, 2 chunks per layer, merges every 4 backwards. */
-export const SMALL_SETTINGS = {
-	mini_batch_size: 2,
-	sequence_length: 32,
-	mini_batch_accumulation_count: 2,
-	batches_before_merging: 4,
-	num_partitions: 2,
-	max_activation_cache_size: 3,
-	phase_timeout_s: 120,
-	rate_limit_per_s: 50,
-	rate_limit_high_per_s: 200,
-	public_rate_limit_per_s: 1000,
-	metagraph_ttl_s: 2,
-	queue_poll_after_s: 0.1,
-	spot_check_rate: 0.1,
-};
+export const SMALL_SETTINGS = QUICK_SETTINGS;
 
 export const CLI = new URL('../../cli.tsx', import.meta.url).pathname;
 /** The real CLI through tsx, as `npm start` would run it built. */

@@ -1,5 +1,6 @@
 // The convergence run's settings: the devnet's current-protocol settings the swarm runs on, and how long it runs.
 import type {CurrentSettingsInput} from '../../source/devnet/current/settings.js';
+import {QUICK_SETTINGS} from '../../source/devnet/current/settings.js';
 
 export type RunSettings = {
 	/** Merge cycles every layer must finish before the swarm stops. */
@@ -22,21 +23,7 @@ export const DEFAULT_SETTINGS: RunSettings = {
 	backend: 'wasm',
 	evalBatches: 8,
 	window: 16,
-	devnet: {
-		mini_batch_size: 4,
-		sequence_length: 64,
-		mini_batch_accumulation_count: 1,
-		batches_before_merging: 32,
-		num_partitions: 2,
-		max_activation_cache_size: 3,
-		phase_timeout_s: 120,
-		rate_limit_per_s: 50,
-		rate_limit_high_per_s: 200,
-		public_rate_limit_per_s: 1000,
-		metagraph_ttl_s: 2,
-		queue_poll_after_s: 0.1,
-		spot_check_rate: 0,
-	},
+	devnet: {...QUICK_SETTINGS, mini_batch_size: 4, sequence_length: 64, mini_batch_accumulation_count: 1, batches_before_merging: 32, spot_check_rate: 0},
 };
 
 /** CONVERGENCE_MERGES / CONVERGENCE_BEFORE_MERGING override the length of the run (a quick try, not the reported one). */

@@ -13,24 +13,15 @@ import type {MinerEvent} from '../../source/miner/types.js';
 import {makeS3Client} from '../../source/storage/s3.js';
 import {Presigner} from '../../source/storage/presign.js';
 import {startSwarm, untilAll, type Swarm, type SwarmMiner} from './swarm.js';
+import {QUICK_SETTINGS} from '../../source/devnet/current/settings.js';
 
 let swarm: Swarm;
 let t0 = 0;
 
 /** Small and quick: [2, 32] batches, a phase timeout that brings layers back to training quickly. */
 const SETTINGS = {
-	mini_batch_size: 2,
-	sequence_length: 32,
-	mini_batch_accumulation_count: 2,
+	...QUICK_SETTINGS,
 	batches_before_merging: 6,
-	num_partitions: 2,
-	max_activation_cache_size: 3,
-	phase_timeout_s: 120,
-	rate_limit_per_s: 50,
-	rate_limit_high_per_s: 200,
-	public_rate_limit_per_s: 1000,
-	metagraph_ttl_s: 2,
-	queue_poll_after_s: 0.1,
 	spot_check_rate: 0.3, // ~40 layer-0 forwards: some spot checks for sure (0.7^40 ~ 6e-7 for none)
 };
 

@@ -8,25 +8,12 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {createInterface} from 'node:readline';
+import {QUICK_SETTINGS} from '../../source/devnet/current/settings.js';
 
 type Ev = Record<string, unknown> & {event: string};
 
 /** Small and quick, as in current-e2e.test.ts: [2, 32] batches, 2 chunks per layer. */
-const SETTINGS = {
-	mini_batch_size: 2,
-	sequence_length: 32,
-	mini_batch_accumulation_count: 2,
-	batches_before_merging: 4,
-	num_partitions: 2,
-	max_activation_cache_size: 3,
-	phase_timeout_s: 120,
-	rate_limit_per_s: 50,
-	rate_limit_high_per_s: 200,
-	public_rate_limit_per_s: 1000,
-	metagraph_ttl_s: 2,
-	queue_poll_after_s: 0.1,
-	spot_check_rate: 0.1,
-};
+const SETTINGS = QUICK_SETTINGS;
 
 test('devnet --protocol current --miners 6 --json streams batch, phase, merge_done x2 per layer, loss, score, p2p and upload events; SIGTERM stops all', async () => {
 	const t0 = Date.now();

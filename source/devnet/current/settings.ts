@@ -80,6 +80,24 @@ export const CurrentSettings = z.object({
 export type CurrentSettings = z.infer<typeof CurrentSettings>;
 export type CurrentSettingsInput = z.input<typeof CurrentSettings>;
 
+/** A devnet that merges within minutes on a small machine: [2, 32] batches, a merge every 4 backward passes,
+ * 2 chunks per layer, short timeouts and loose rate limits (tests, chaos, bench). */
+export const QUICK_SETTINGS = {
+	mini_batch_size: 2,
+	sequence_length: 32,
+	mini_batch_accumulation_count: 2,
+	batches_before_merging: 4,
+	num_partitions: 2,
+	max_activation_cache_size: 3,
+	phase_timeout_s: 120,
+	rate_limit_per_s: 50,
+	rate_limit_high_per_s: 200,
+	public_rate_limit_per_s: 1000,
+	metagraph_ttl_s: 2,
+	queue_poll_after_s: 0.1,
+	spot_check_rate: 0.1,
+} satisfies CurrentSettingsInput;
+
 export function resolveCurrentSettings(input: CurrentSettingsInput = {}): CurrentSettings {
 	const r = CurrentSettings.safeParse(input);
 	if (!r.success) {
