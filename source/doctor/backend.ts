@@ -21,7 +21,7 @@ export function backendChecks(result: BackendInfo | Error, gpuPresent: boolean):
 			fail('device', 'not checked: no backend loaded', 'fix the backend first'),
 		];
 	}
-	const tried = result.tried.length ? ` (not used: ${result.tried.join('; ')})` : '';
+	const tried = result.tried.length ? ` (not used: ${result.tried.map(t => t.replace(/ imported from \S+/, '')).join('; ')})` : '';
 	const backend = pass('backend', `${result.detail}${tried}`);
 	if (result.name === 'webgpu' || result.name === 'cuda') return [backend, pass('device', `GPU: ${result.detail}`)];
 	const webgpuWhy = result.tried.find(t => t.startsWith('webgpu:'))?.slice('webgpu: '.length);

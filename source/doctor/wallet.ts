@@ -30,7 +30,7 @@ async function presenceCheck(ref: WalletRef): Promise<{check: Check; hotkey: str
 		if (!hotkey) throw new Error(`${hotkeyFile(ref)} has no ss58Address`);
 	} catch (error) {
 		const fix = `create it with \`iota-tui wallet create\` (or \`iota-tui wallet import\`), or point --wallet-path / --wallet / --hotkey at yours`;
-		return {check: fail('wallet', `${where}: ${errorMessage(error)}`, fix, true), hotkey: null};
+		return {check: fail('wallet', `${where}: ${errorMessage(error).replace(/: create one with .*$/, '')}`, fix, true), hotkey: null};
 	}
 	// Mining needs only the hotkey; a coldkey kept off the mining machine is good practice.
 	const cold = (await mode(coldkeyFile(ref))) !== null ? 'coldkey present' : 'no coldkey here (fine for mining; `register` needs it)';
