@@ -10,6 +10,7 @@ import {addDevnetCommand} from './source/cli/devnet.js';
 import {addTrainCommand} from './source/cli/train.js';
 import {addMineCommand} from './source/cli/mine.js';
 import {addModelCommands} from './source/cli/model.js';
+import {addDoctorCommand} from './source/cli/doctor.js';
 import {UserError, errorMessage} from './source/errors.js';
 import {packageVersion} from './source/paths.js';
 import {netuidOption} from './source/cli/options.js';
@@ -34,6 +35,7 @@ addDevnetCommand(program);
 addTrainCommand(program);
 addMineCommand(program);
 addModelCommands(program);
+addDoctorCommand(program);
 
 try {
 	await program.parseAsync(process.argv);

@@ -10,7 +10,7 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const root = args.find(a => !a.startsWith('--')) ?? 'source';
 
-const domains = ['chain', 'wallet', 'storage', 'training', 'orchestrator', 'devnet', 'p2p'];
+const domains = ['chain', 'wallet', 'storage', 'training', 'orchestrator', 'devnet', 'p2p', 'doctor'];
 // For each folder, the folders it must not import from ('' is a file directly under source/).
 const forbidden = {
 	cli: [],
