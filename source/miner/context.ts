@@ -78,6 +78,7 @@ export class MinerContext implements ProtocolHost {
 	};
 	/** Reachability of the orchestrator, store and chain (upload events feed the store's). */
 	readonly links = new Links(this.dispatch, this.now);
+	readonly storeLink = (ok: boolean, detail: string) => this.links.set('store', ok, detail);
 	readonly log = (level: 'info' | 'warn' | 'error', text: string) => this.dispatch({type: 'log', level, text, at: this.now()});
 	readonly waiting = (what: string | null) => {
 		if (this.opts.store.getState().waitingFor !== what) this.dispatch({type: 'waiting', what});

@@ -16,6 +16,8 @@ export interface ProtocolHost {
 	/** Aborted when stop() gives up draining: ends uploads and their publish calls in flight. */
 	readonly uploadsSignal: AbortSignal;
 	dispatch(event: MinerEvent): void;
+	/** Whether the object store answered a transfer (a lost link is shown until one succeeds). */
+	storeLink(ok: boolean, detail: string): void;
 	log(level: 'info' | 'warn' | 'error', text: string): void;
 	/** What the miner waits for right now (null: working). */
 	waiting(what: string | null): void;

@@ -18,6 +18,8 @@ export interface TransferOptions {
 	/** Hostnames presigned URLs may point at; unset: any http(s) host. */
 	allowHosts?: readonly string[];
 	signal?: AbortSignal;
+	/** Told whether the store answered: false on a connection failure, true on a success (a lost link shows). */
+	onLink?: (ok: boolean, detail: string) => void;
 }
 
 /** A reply or URL the miner refuses to act on; trying again cannot help. */
@@ -38,9 +40,12 @@ async function withRetries<T>(what: string, o: TransferOptions, fn: () => Promis
 	let lastError: unknown;
 	for (let i = 1; i <= attempts; i++) {
 		try {
-			return await fn();
+			const result = await fn();
+			o.onLink?.(true, '');
+			return result;
 		} catch (error) {
 			lastError = error;
+			if (error instanceof TransportError && error.retriable) o.onLink?.(false, error.message);
 			if ((error as {retriable?: boolean}).retriable === false || o.signal?.aborted) break;
 			if (i < attempts) await sleep((o.backoffMs ?? 1000) * 2 ** (i - 1), o.signal);
 		}

@@ -47,3 +47,22 @@ test('reducer, status bar and headless views show a lost link while it lasts and
 	assert.doesNotMatch(statusPieces(s, 32_000, 200).map(p => p.text).join(' '), /unreachable/);
 	assert.equal(plainEvent(up, s), 'info store reachable again after 30 s');
 });
+
+test('presigned transfers report the store link: a refused connection is down, the next success up', async () => {
+	const {createServer} = await import('node:http');
+	const {download} = await import('../../source/orchestrator/transfer.js');
+	const seen: [boolean, string][] = [];
+	const onLink = (ok: boolean, detail: string) => seen.push([ok, detail]);
+	await assert.rejects(download('http://127.0.0.1:1/x', undefined, {attempts: 2, backoffMs: 1, onLink}));
+	assert.equal(seen.length, 2);
+	assert.ok(seen.every(([ok, d]) => !ok && /ECONNREFUSED/.test(d)), JSON.stringify(seen));
+	const server = createServer((_, res) => res.end('ok'));
+	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+	try {
+		const port = (server.address() as {port: number}).port;
+		assert.equal(new TextDecoder().decode(await download(`http://127.0.0.1:${port}/x`, undefined, {onLink})), 'ok');
+		assert.deepEqual(seen.at(-1), [true, '']);
+	} finally {
+		server.close();
+	}
+});

@@ -83,7 +83,7 @@ export function openLink(host: ProtocolHost, o: CurrentOptions): CurrentLink {
 		mergeSig: null,
 		merges: 0,
 		startedAt: Date.now(),
-		xfer: maxBytes => ({allowHosts, maxBytes, signal: host.stopSignal, backoffMs: o.backoffMs ?? 1000}),
+		xfer: maxBytes => ({allowHosts, maxBytes, signal: host.stopSignal, backoffMs: o.backoffMs ?? 1000, onLink: host.storeLink}),
 	};
 }
 

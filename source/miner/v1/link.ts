@@ -44,6 +44,6 @@ export function openLink(host: ProtocolHost, o: V1Options): V1Link {
 		client: new OrchestratorClient(clientOptions(host.stopSignal)),
 		uploadClient: new OrchestratorClient(clientOptions(host.uploadsSignal)),
 		allowHosts,
-		xfer: (maxBytes, signal = host.stopSignal) => ({allowHosts, signal, maxBytes, backoffMs: o.backoffMs ?? 1000}),
+		xfer: (maxBytes, signal = host.stopSignal) => ({allowHosts, signal, maxBytes, backoffMs: o.backoffMs ?? 1000, onLink: host.storeLink}),
 	};
 }
