@@ -21,7 +21,10 @@ export function registerActivationRoutes(core: CurrentCore): void {
 		// Layers > 0 get their forwards and backwards pushed peer to peer, never from here.
 		if (m.layer !== 0) return [];
 		const now = core.now();
-		const outstanding = state.work.outstanding(hotkey, now - settings.activation_timeout_s * 1000);
+		// Samples handed before layer 0 last entered training do not count: the merge in between cleared the
+		// miners' caches, so those are never coming (counting them starved layer 0 until they timed out).
+		const since = Math.max(now - settings.activation_timeout_s * 1000, state.layer(0)?.phase_since ?? 0);
+		const outstanding = state.work.outstanding(hotkey, since);
 		const room = settings.max_activation_cache_size + 1 - outstanding;
 		const n = Math.min(body?.n_fwd_activations ?? 1, settings.max_activations_per_request, Math.max(0, room));
 		const out: S.ActivationResponse[] = [];

@@ -141,6 +141,9 @@ test('a full cycle: training -> weights_uploading -> merging_partitions -> train
 	assert.ok(Buffer.from(await download(os.optimizer_state_url!)).equals(Buffer.from(opt)));
 	const row = env.devnet.server.state.miner(a.hotkey)!;
 	assert.deepEqual([row.forwards, row.total_backwards, row.backwards_since_reset, row.weights_submitted, row.partitions_merged], [1, 1, 0, 1, 1]);
+	// a still holds three samples handed before the merge, never forwarded: the merge cleared its cache, so
+	// they no longer count against it (they used to starve layer 0 until activation_timeout_s).
+	assert.equal((await a.getActivations(2)).length, 2, 'samples handed out again after the merge');
 });
 
 test('hash chain: an input that is not what the producer reported is recorded against both miners, in either order', async () => {
