@@ -21,7 +21,8 @@ export const slowStage: ChaosCase = {
 		log(`miner ${slow.hotkey.slice(0, 8)} (layer 1) throttled to a fifth of its time`);
 		let moving: boolean;
 		try {
-			moving = await everyLayerMerges(swarm, from, 1, reduced ? 300_000 : 420_000);
+			// Two merges: the second cycle runs entirely while it crawls.
+			moving = await everyLayerMerges(swarm, from, 2, reduced ? 300_000 : 600_000);
 		} finally {
 			clearTimeout(timer);
 			if (stopped && slow.running) process.kill(pid, 'SIGCONT');
@@ -30,7 +31,7 @@ export const slowStage: ChaosCase = {
 		const perLayer = batchesPerLayer(swarm, from);
 		const counts = {slow_miner_batches: mine, batches_layer0: perLayer[0]!, batches_layer1: perLayer[1]!, batches_layer2: perLayer[2]!, merges: swarm.merges(from).reduce((a, b) => a + b, 0), fatal: fatalErrors(swarm, from).length};
 		return verdict('slow-stage', counts, {
-			'every layer merged while one miner crawled': moving,
+			'every layer merged twice while one miner crawled': moving,
 			'its layer-mate carried layer 1': perLayer[1]! > mine,
 			'no fatal error': counts.fatal === 0,
 		});
