@@ -53,7 +53,7 @@ export const diskFull: ChaosCase = {
 			const counts = {tmpfs_bytes: 1024 * 1024, disk_full_errors: swarm.since(from, saidIt).length, corrupt_jobs: corrupt, jobs_on_disk: queuedJobs(queueDir).length, fatal: fatalErrors(swarm, from).length};
 			log(`disk full error: ${line}`);
 			return verdict('disk-full', counts, {
-				'a disk-full error naming the fix': shown && /free space|IOTA_TUI/.test(line) && !line.includes('\n'),
+				'a disk-full error naming the fix': shown && /free space.*--data-dir/.test(line) && !line.includes('\n'),
 				'the miner kept running': alive && counts.fatal === 0,
 				'no corrupted queue file': corrupt === 0,
 				'uploads went on once there was room': uploads,

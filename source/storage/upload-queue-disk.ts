@@ -55,12 +55,12 @@ export function diskError(error: unknown, path: string): UserError {
 	const code = (error as NodeJS.ErrnoException)?.code ?? 'EIO';
 	const where = `upload queue: cannot write ${path} (${code})`;
 	if (code === 'ENOSPC' || code === 'EDQUOT')
-		return new UserError(`upload queue: disk full writing ${path} (${code}); free space on that disk or set IOTA_TUI_CONFIG_DIR to a folder on another disk`);
+		return new UserError(`upload queue: disk full writing ${path} (${code}); free space on that disk or start the miner with --data-dir on another disk`);
 	if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
-		return new UserError(`${where}; make it writable by this user or set IOTA_TUI_CONFIG_DIR to a writable folder`);
+		return new UserError(`${where}; make it writable by this user or start the miner with --data-dir pointing at a writable folder`);
 	if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'EISDIR')
-		return new UserError(`${where}: a file stands where a folder should be; move it away or set IOTA_TUI_CONFIG_DIR elsewhere`);
-	return new UserError(`${where}; check the disk or set IOTA_TUI_CONFIG_DIR to another folder`);
+		return new UserError(`${where}: a file stands where a folder should be; move it away or start the miner with another --data-dir`);
+	return new UserError(`${where}; check the disk or start the miner with another --data-dir`);
 }
 
 /** Creates the folders; throws a UserError when the dir cannot be used. */

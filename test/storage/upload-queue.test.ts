@@ -303,7 +303,7 @@ test('a full disk (ENOSPC) on enqueue: one-line UserError naming what to do, exi
 		await store.waitFor(() => store.held === 1);
 		const error = await q.enqueue({key: 'huge', kind: 'activation', body: bodyOf(2, 1024 * 1024)}).catch((e: unknown) => e);
 		assert.ok(error instanceof UserError, String(error));
-		assert.match(error.message, /^upload queue: disk full writing .* \(ENOSPC\); free space on that disk or set IOTA_TUI_CONFIG_DIR/);
+		assert.match(error.message, /^upload queue: disk full writing .* \(ENOSPC\); free space on that disk or start the miner with --data-dir on another disk$/);
 		assert.doesNotMatch(error.message, /\n/);
 		assert.deepEqual(readdirSync(join(dir, 'tmp')), [], 'the half-written job was cleaned up');
 		assert.deepEqual(onDisk(), [first]);
