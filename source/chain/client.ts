@@ -47,11 +47,36 @@ export type ChainClient = {
 	neuron(netuid: number, hotkey: string): Promise<Neuron>;
 };
 
-/** After a drop the provider reconnects every this many ms (a refused first connect still fails at once). */
+/** After a drop the client reconnects every this many ms (a refused first connect still fails at once). */
 const RECONNECT_MS = 2000;
 
+/**
+ * Reconnects after a drop, every RECONNECT_MS until connected or closed. Done here rather than with the
+ * provider's own autoConnect, which logs every failed try to stderr (noise over an error line or a TUI).
+ */
+function keepConnected(provider: WsProvider): () => void {
+	let timer: NodeJS.Timeout | null = null;
+	let closed = false;
+	const stop = () => {
+		if (timer) clearInterval(timer);
+		timer = null;
+	};
+	provider.on('connected', stop);
+	provider.on('disconnected', () => {
+		if (closed || timer) return;
+		timer = setInterval(() => {
+			if (!provider.isConnected) provider.connect().catch(() => {});
+		}, RECONNECT_MS);
+		timer.unref();
+	});
+	return () => {
+		closed = true;
+		stop();
+	};
+}
+
 export async function connectChain(url: string, timeoutMs = 15_000): Promise<ChainClient> {
-	const provider = new WsProvider(url, RECONNECT_MS);
+	const provider = new WsProvider(url, false);
 	let api: ApiPromise;
 	// A refused connection shows up only as an 'error' event: fail on the first one.
 	let onError: () => void = () => {};
@@ -60,7 +85,7 @@ export async function connectChain(url: string, timeoutMs = 15_000): Promise<Cha
 	});
 	const off = provider.on('error', () => onError());
 	try {
-		await withTimeout(Promise.race([provider.isReady, failed]), timeoutMs);
+		await withTimeout(Promise.race([provider.connect().then(() => provider.isReady), failed]), timeoutMs);
 		api = await withTimeout(Promise.race([ApiPromise.create({provider, noInitWarn: true, throwOnConnect: true}), failed]), timeoutMs);
 		off();
 	} catch (error) {
@@ -68,7 +93,7 @@ export async function connectChain(url: string, timeoutMs = 15_000): Promise<Cha
 		await provider.disconnect().catch(() => {});
 		throw new UserError(`cannot reach the chain at ${url} (${errorMessage(error)}): is it running? Start a local one with \`iota-tui chain\` or pick another --network`);
 	}
-	return makeClient(api, url);
+	return makeClient(api, url, keepConnected(provider));
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -88,7 +113,7 @@ function vectorAt<T>(vec: {toArray?: () => unknown[]} | undefined, i: number, ma
 	return arr && i < arr.length ? map(arr[i]) : null;
 }
 
-function makeClient(api: ApiPromise, url: string): ChainClient {
+function makeClient(api: ApiPromise, url: string, stopReconnecting: () => void): ChainClient {
 	const sm = () => api.query.subtensorModule;
 	const q = (name: string) => sm()[name];
 
@@ -96,6 +121,7 @@ function makeClient(api: ApiPromise, url: string): ChainClient {
 		api,
 		url,
 		async close() {
+			stopReconnecting();
 			await api.disconnect();
 		},
 		onConnection(listener) {
