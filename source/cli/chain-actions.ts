@@ -10,8 +10,7 @@ import {resolveNetwork} from '../chain/networks.js';
 
 export type NetOptions = {network?: string; netuid?: number};
 
-
-function target(cmd: Command, opts: NetOptions) {
+export function target(cmd: Command, opts: NetOptions) {
 	const cfg = config(cmd);
 	const network = resolveNetwork(opts.network ?? cfg.values.network, cfg.values.endpoints.devnet);
 	const netuid = opts.netuid ?? cfg.values.netuid;

@@ -23,8 +23,12 @@ export function addChainCommands(program: Command): void {
 		.addOption(passwordOption())
 		.option('-y, --yes', 'do not ask for confirmation')
 		.option('--no-faucet', 'on the devnet, do not top up the coldkey from the faucet')
-		.option('--json', 'print the result as JSON')
-		.action(async (opts: RegisterOptions, cmd: Command) => (await actions()).register(cmd, opts));
+		.option('--json', 'print the result as JSON (with --watch: one JSON line per block)')
+		.option('--watch', 'do not register: print the registration window (burn, counters, reset, open or not) at each new block until Ctrl+C')
+		.action(async (opts: RegisterOptions & {watch?: boolean}, cmd: Command) => {
+			if (opts.watch) return (await import('./register-watch.js')).watchRegistration(cmd, opts);
+			return (await actions()).register(cmd, opts);
+		});
 	addWalletOptions(program.command('status'))
 		.description("show the hotkey's neuron: uid, stake, incentive, emission, trust, axon")
 		.addOption(networkOption())
