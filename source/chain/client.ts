@@ -41,11 +41,27 @@ export type ChainClient = {
 	/** On a devnet, tops the coldkey up from the faucet when it holds less than twice the burn. True if it did. */
 	topUpForRegistration(address: string, netuid: number): Promise<boolean>;
 	registrationFee(coldkey: KeyringPair, hotkey: string, netuid: number): Promise<bigint>;
-	burnedRegister(coldkey: KeyringPair, hotkey: string, netuid: number): Promise<{uid: number; alreadyRegistered: boolean; blockHash?: string}>;
+	/** With maxBurn, the burn read just before signing must be at or under it, else BurnAboveCap and nothing is sent. */
+	burnedRegister(coldkey: KeyringPair, hotkey: string, netuid: number, opts?: {maxBurn?: bigint}): Promise<RegisterResult>;
 	getUid(netuid: number, hotkey: string): Promise<number | null>;
 	hotkeys(netuid: number): Promise<string[]>;
 	neuron(netuid: number, hotkey: string): Promise<Neuron>;
 };
+
+export type RegisterResult = {uid: number; alreadyRegistered: boolean; blockHash?: string; burn?: bigint; fee?: bigint | null};
+
+/** The burn moved above the caller's cap between reading the window and signing: nothing was sent. */
+export class BurnAboveCap extends Error {
+	constructor(readonly burn: bigint, readonly cap: bigint) {
+		super(`burn ${formatTao(burn)} above the cap ${formatTao(cap)}: not sent`);
+	}
+}
+
+/** The fee the signer paid, from TransactionFeePaid (null on runtimes without that event). */
+function feePaid(events: {event: {section: string; method: string; data: unknown[]}}[], who: string): bigint | null {
+	const e = events.find(r => r.event.section === 'transactionPayment' && r.event.method === 'TransactionFeePaid' && String(r.event.data[0]) === who);
+	return e ? BigInt(String(e.event.data[1])) : null;
+}
 
 /** After a drop the client reconnects every this many ms (a refused first connect still fails at once). */
 const RECONNECT_MS = 2000;
@@ -162,12 +178,14 @@ function makeClient(api: ApiPromise, url: string, stopReconnecting: () => void):
 			const info = await api.tx.subtensorModule.burnedRegister(netuid, hotkey).paymentInfo(coldkey);
 			return info.partialFee.toBigInt();
 		},
-		async burnedRegister(coldkey, hotkey, netuid) {
+		async burnedRegister(coldkey, hotkey, netuid, opts = {}) {
 			if (!(await client.subnetExists(netuid))) throw new UserError(`subnet ${netuid} does not exist on ${url}: check --netuid and --network`);
 			const existing = await client.getUid(netuid, hotkey);
 			if (existing !== null) return {uid: existing, alreadyRegistered: true};
 			if (!(await client.registrationOpen(netuid))) throw new UserError(`registration on subnet ${netuid} is closed right now: try again later`);
 			const [burn, balance, fee] = await Promise.all([client.burn(netuid), client.balance(coldkey.address), client.registrationFee(coldkey, hotkey, netuid)]);
+			// Last read before signing: the runtime charges whatever Burn is at inclusion, so never send above the cap.
+			if (opts.maxBurn !== undefined && burn > opts.maxBurn) throw new BurnAboveCap(burn, opts.maxBurn);
 			if (balance < burn + fee) {
 				throw new UserError(`insufficient balance: coldkey ${coldkey.address} has ${formatTao(balance)}, registration needs ${formatTao(burn)} burn + ${formatTao(fee)} fee: fund the coldkey and retry`);
 			}
@@ -175,7 +193,7 @@ function makeClient(api: ApiPromise, url: string, stopReconnecting: () => void):
 				const result = await sendAndWait(api, api.tx.subtensorModule.burnedRegister(netuid, hotkey), coldkey);
 				const uid = await client.getUid(netuid, hotkey);
 				if (uid === null) throw new UserError('the registration was included but the hotkey has no uid: the subnet may be full; check `iota-tui status`');
-				return {uid, alreadyRegistered: false, blockHash: result.blockHash};
+				return {uid, alreadyRegistered: false, blockHash: result.blockHash, burn, fee: feePaid(result.events as never, coldkey.address)};
 			} catch (error) {
 				if (error instanceof DispatchFailure) {
 					if (error.name === 'HotKeyAlreadyRegisteredInSubNet') {

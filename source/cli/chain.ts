@@ -1,6 +1,6 @@
 // `iota-tui chain`, `register` and `status`: definitions only; the work loads on use.
 import {Option, type Command} from 'commander';
-import {addWalletOptions, netuidOption, numberArg, passwordOption, portArg} from './options.js';
+import {addWalletOptions, netuidOption, numberArg, passwordOption, portArg, taoArg} from './options.js';
 import type {RegisterOptions} from './chain-actions.js';
 
 const actions = () => import('./chain-actions.js');
@@ -25,7 +25,12 @@ export function addChainCommands(program: Command): void {
 		.option('--no-faucet', 'on the devnet, do not top up the coldkey from the faucet')
 		.option('--json', 'print the result as JSON (with --watch: one JSON line per block)')
 		.option('--watch', 'do not register: print the registration window (burn, counters, reset, open or not) at each new block until Ctrl+C')
-		.action(async (opts: RegisterOptions & {watch?: boolean}, cmd: Command) => {
+		.addOption(new Option('--auto', 'wait (across restarts) for an open window and a burn at or under --max-burn, then register').conflicts('watch'))
+		.addOption(new Option('--max-burn <tao>', 'with --auto: the most TAO to burn (kept on disk; a rerun without it resumes)').argParser(taoArg))
+		.addOption(new Option('--cancel', 'with --auto: drop the saved wish and exit'))
+		.action(async (opts: RegisterOptions & {watch?: boolean; auto?: boolean; maxBurn?: bigint; cancel?: boolean}, cmd: Command) => {
+			if ((opts.maxBurn !== undefined || opts.cancel) && !opts.auto) cmd.error('error: --max-burn and --cancel go with --auto', {exitCode: 2});
+			if (opts.auto) return (await import('./register-auto.js')).autoRegister(cmd, opts);
 			if (opts.watch) return (await import('./register-watch.js')).watchRegistration(cmd, opts);
 			return (await actions()).register(cmd, opts);
 		});

@@ -33,3 +33,10 @@ export const numberArg = (kind: 'positive' | 'non-negative' | 'share') => (value
 
 export const netuidOption = () => new Option('--netuid <n>', 'subnet (default: config netuid, 9)').argParser(intArg(0, 65535));
 export const portArg = intArg(0, 65535);
+
+/** TAO amounts as exact rao (9 decimals at most; no float rounding on money). */
+export const taoArg = (value: string): bigint => {
+	const m = /^\s*(\d+)(?:\.(\d{1,9}))?\s*$/.exec(value);
+	if (!m) throw new InvalidArgumentError('expected an amount of TAO such as 0.5 (at most 9 decimals).');
+	return BigInt(m[1]!) * 1_000_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
+};

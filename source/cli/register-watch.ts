@@ -38,7 +38,7 @@ export function windowJson(w: RegistrationWindow, trend: BurnTrend) {
 }
 
 /** Resolves on the first SIGINT or SIGTERM: the watch's normal end. */
-function untilStopped(): Promise<void> {
+export function untilStopped(): Promise<void> {
 	return new Promise(resolve => {
 		process.once('SIGINT', resolve);
 		process.once('SIGTERM', resolve);
@@ -71,7 +71,7 @@ export async function watchRegistration(cmd: Command, opts: NetOptions & {json?:
  * Reads the window at each new head, one read at a time; heads that arrive during a read collapse to the
  * newest, so a slow link skips blocks instead of queueing them.
  */
-async function followHeads(chain: Awaited<ReturnType<typeof connectChain>>, netuid: number, onWindow: (w: RegistrationWindow) => void, onError: (message: string) => void) {
+export async function followHeads(chain: Awaited<ReturnType<typeof connectChain>>, netuid: number, onWindow: (w: RegistrationWindow) => void | Promise<void>, onError: (message: string) => void) {
 	let next: string | null = null;
 	let reading = false;
 	const drain = async () => {
@@ -80,7 +80,7 @@ async function followHeads(chain: Awaited<ReturnType<typeof connectChain>>, netu
 			const hash = next;
 			next = null;
 			try {
-				onWindow(await readRegistrationWindow(chain, netuid, hash));
+				await onWindow(await readRegistrationWindow(chain, netuid, hash));
 			} catch (error) {
 				onError(errorMessage(error));
 			}
