@@ -203,6 +203,10 @@ function makeClient(api: ApiPromise, url: string, stopReconnecting: () => void):
 					throw new UserError(`registration failed on chain: ${error.message}`);
 				}
 				if (error instanceof UserError) throw error;
+				// Subtensor's signed extension refuses at the pool once the interval holds 3x the target (Custom 5).
+				if (/"custom"\s*:\s*5\b|Custom error: 5\b/i.test(errorMessage(error))) {
+					throw new UserError(`registration refused: too many registrations this interval on subnet ${netuid} (3x the target): wait for the interval to reset (\`iota-tui register --watch\` shows when)`);
+				}
 				throw new UserError(`registration failed: ${errorMessage(error)}`);
 			}
 		},

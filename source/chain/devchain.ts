@@ -6,6 +6,7 @@ import {findChainSpec, readChainSpec, withTimestamp} from './spec.js';
 import {DEVNET_NETUID, TAO, VALIDATOR_ROOT_STAKE, devnetKey} from './devnet-keys.js';
 import {sendAndWait} from './tx.js';
 import {installYumaHook, type YumaHookStats} from './yuma-hook.js';
+import {applyRegistrationGame, hasRegistrationGame, type RegistrationGame} from './devchain-registration.js';
 
 export type DevChainOptions = {
 	port?: number;
@@ -16,6 +17,8 @@ export type DevChainOptions = {
 	log?: (line: string) => void;
 	/** Recompute Yuma vectors on each head from the on-chain weights (the runtime's epoch is a mock). Default true. */
 	emulateYuma?: boolean;
+	/** Registration limits, burn bounds and size for subnet 9 (unset: the devnet's roomy defaults). */
+	registration?: RegistrationGame;
 };
 
 export type DevChain = {url: string; netuid: number; yuma?: YumaHookStats; close(): Promise<void>};
@@ -75,6 +78,9 @@ export async function startDevChain(opts: DevChainOptions = {}): Promise<DevChai
 	try {
 		await createSubnet9(api, provider, sudo, owner.address, opts.tempo ?? 10);
 		await registerValidator(api, faucet);
+		if (hasRegistrationGame(opts.registration)) {
+			for (const call of await applyRegistrationGame(api, sudo, DEVNET_NETUID, opts.registration)) log(`adminUtils.${call}`);
+		}
 	} catch (error) {
 		await api.disconnect();
 		await server.close();

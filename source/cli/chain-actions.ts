@@ -6,6 +6,7 @@ import {promptConfirm, withSpinner} from '../ui/prompt.js';
 import {loadColdkeyPair, readColdkeyPub, readHotkey} from '../wallet/wallet.js';
 import {connectChain, formatTao} from '../chain/client.js';
 import {startDevChain} from '../chain/devchain.js';
+import {registrationFrom, type RegistrationFlags} from './registration-flags.js';
 import {resolveNetwork} from '../chain/networks.js';
 
 export type NetOptions = {network?: string; netuid?: number};
@@ -17,11 +18,11 @@ export function target(cmd: Command, opts: NetOptions) {
 	return {cfg, network, netuid};
 }
 
-export async function runChain(opts: {port: number; host: string; chainSpec?: string; blockTime: number; json?: boolean}) {
+export async function runChain(opts: {port: number; host: string; chainSpec?: string; blockTime: number; json?: boolean} & RegistrationFlags) {
 	const {port} = opts;
 	const blockIntervalMs = opts.blockTime * 1000;
 	const log = (line: string) => process.stderr.write(`${line}\n`);
-	const chain = await startDevChain({port, host: opts.host, specPath: opts.chainSpec, blockIntervalMs, log});
+	const chain = await startDevChain({port, host: opts.host, specPath: opts.chainSpec, blockIntervalMs, log, registration: registrationFrom(opts)});
 	if (opts.json) printJson({event: 'chain_ready', chain: chain.url, netuid: chain.netuid});
 	else process.stdout.write(`local Subtensor chain ready at ${chain.url} (subnet ${chain.netuid}, faucet and sudo: //Alice). Ctrl+C stops it.\n`);
 	await new Promise<void>(resolve => {

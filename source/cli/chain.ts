@@ -2,13 +2,13 @@
 import {Option, type Command} from 'commander';
 import {addWalletOptions, netuidOption, numberArg, passwordOption, portArg, taoArg} from './options.js';
 import type {RegisterOptions} from './chain-actions.js';
+import {addRegistrationFlags} from './registration-flags.js';
 
 const actions = () => import('./chain-actions.js');
 const networkOption = () => new Option('-n, --network <name|url>', 'devnet (local), test, finney or a ws:// URL (default: config network)');
 
 export function addChainCommands(program: Command): void {
-	program
-		.command('chain')
+	addRegistrationFlags(program.command('chain'))
 		.description('start the local devnet chain alone (real Subtensor runtime, subnet 9, faucet)')
 		.option('-p, --port <port>', 'port on 127.0.0.1', portArg, 9944)
 		.option('--host <host>', 'address to listen on', '127.0.0.1')

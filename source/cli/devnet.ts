@@ -4,6 +4,7 @@
 import {readFileSync, rmSync} from 'node:fs';
 import {Command, Option} from 'commander';
 import {intArg, numberArg, portArg} from './options.js';
+import {addRegistrationFlags, registrationFrom, type RegistrationFlags} from './registration-flags.js';
 import {UserError, errorMessage} from '../errors.js';
 import {canonicalJson, pyString} from '../orchestrator/canonical-json.js';
 import {defaultSettings, resolveSettings, type OrchestratorSettingsInput} from '../orchestrator/settings.js';
@@ -44,7 +45,7 @@ type DevnetFlags = {
 	minerModel?: string;
 	minerBackend?: string;
 	protocol: DevnetProtocol;
-} & Record<string, unknown>;
+} & RegistrationFlags & Record<string, unknown>;
 
 /** v1 setting flags that mean the same for the current protocol's orchestrator (same key). */
 const SHARED_WITH_CURRENT = new Set(['batches_before_merging', 'upload_threshold', 'merge_threshold', 'partitions_threshold', 'phase_timeout_s', 'activation_timeout_s', 'rate_limit_per_s']);
@@ -71,6 +72,7 @@ export function addDevnetCommand(program: Command): void {
 	for (const [flag, key, kind, help] of SETTING_FLAGS) {
 		cmd.addOption(new Option(flag, `${help} (default ${String(d[key])})`).argParser(num(kind)));
 	}
+	addRegistrationFlags(cmd);
 	cmd.addHelpText('after', '\nMiners reach the orchestrator at the printed URL; every request is Epistula-signed by a hotkey registered on subnet 9 of the devnet chain.\nStop with Ctrl+C (or SIGTERM): all three stop and the command exits 0. State in --data-dir survives restarts.');
 	cmd.action(async (flags: DevnetFlags) => runDevnet(flags));
 }
@@ -137,6 +139,7 @@ async function runDevnet(flags: DevnetFlags): Promise<void> {
 			chainPort: flags.chainPort,
 			storePort: flags.storePort,
 			blockIntervalMs: flags.blockTime * 1000,
+			registration: registrationFrom(flags),
 			protocol: flags.protocol,
 			settings,
 			currentSettings,

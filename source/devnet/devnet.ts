@@ -5,6 +5,7 @@ import {mkdirSync} from 'node:fs';
 import {join} from 'node:path';
 import type {OrchestratorSettings, OrchestratorSettingsInput} from '../orchestrator/settings.js';
 import type {ChainView} from './chain-view.js';
+import type {RegistrationGame} from '../chain/devchain-registration.js';
 import {startObjectStore, type ObjectStore} from './store.js';
 import {startOrchestrator, type OrchestratorServer} from './server.js';
 import type {DevnetValidator} from './score-validator.js';
@@ -35,6 +36,8 @@ export interface DevnetOptions {
 	/** Current-protocol orchestrator settings (protocol 'current'). */
 	currentSettings?: CurrentSettingsInput;
 	blockIntervalMs?: number;
+	/** Subnet 9's registration limits, burn bounds and size (the chain's defaults when unset). */
+	registration?: RegistrationGame;
 	/** The orchestrator as subnet 9's validator (score, spot-check on v1, setWeights each tempo); on by default with a chain. */
 	validator?: false | {spotCheck?: SpotCheckSettings | false; auto?: boolean};
 	log?: (line: string) => void;
@@ -87,7 +90,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet | Cu
 		if (!view) {
 			if (!opts.chainUrl) {
 				const {startDevChain} = await import('../chain/devchain.js');
-				const chain = await startDevChain({host, port: opts.chainPort ?? 0, blockIntervalMs: opts.blockIntervalMs, log: l => log(`chain: ${l}`)});
+				const chain = await startDevChain({host, port: opts.chainPort ?? 0, blockIntervalMs: opts.blockIntervalMs, registration: opts.registration, log: l => log(`chain: ${l}`)});
 				cleanups.push(() => chain.close());
 				chainUrl = chain.url;
 				netuid = chain.netuid;
