@@ -70,3 +70,21 @@ test('a restarted miner (same hotkey, new layer) takes its entry back despite th
 	await c.pull();
 	assert.equal(c.byNodeId('node-hotkey-a')?.layer, 2);
 });
+
+test('an entry the registry swept (idle variables go after an hour) is whole again at the next keepalive', async () => {
+	const d = registry('hotkey-swept', 1);
+	await d.start();
+	const base = `${env.devnet.orchestrator}/bridge`;
+	const post = (path: string, body: unknown) => fetch(`${base}${path}`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)}).then(r => r.json() as Promise<any>);
+	const ids = ((await (await fetch(`${base}/vars?prefix=${encodeURIComponent(`${registryPrefix('devnet-run')}hotkey-swept/`)}`)).json()) as {var_id: string}[]).map(v => v.var_id);
+	assert.equal(ids.length, 8, 'one variable per field');
+	// What the sweep does to variables nobody wrote for bridge_idle_ttl_s: node_id and groups were written once, at start.
+	await post('/delete', {var_ids: ids.filter(id => !/last_keepalive|iroh_/.test(id))});
+	const e = registry('hotkey-e', 2);
+	await e.start();
+	await e.pull();
+	assert.ok(!e.inLayer(1).some(p => p.hotkey === 'hotkey-swept'), 'without its node id it is no peer');
+	await new Promise(r => setTimeout(r, 500));
+	await e.pull();
+	assert.ok(e.inLayer(1).some(p => p.hotkey === 'hotkey-swept' && p.nodeId === 'node-hotkey-swept'), 'registered again by its keepalive');
+});

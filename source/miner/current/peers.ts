@@ -1,5 +1,6 @@
 // The bridge v2 peer registry (sync_v2): this miner's ComputeNode entry (one CAS variable per field),
-// kept alive every 5 s, and everyone else's entries pulled every 2 s; entries silent for 300 s are evicted.
+// kept alive every 5 s (every field, registered again if swept), everyone else's entries pulled every 2 s;
+// entries silent for 300 s are evicted.
 import {errorMessage} from '../../errors.js';
 import {send} from '../../orchestrator/http.js';
 import type {PeerAddr} from '../../p2p/node.js';
@@ -75,15 +76,20 @@ export class PeerRegistry {
 
 	/** Registers our entry (or overwrites the one a previous run of this hotkey left), then starts the timers. */
 	async start(): Promise<void> {
+		await this.register();
+		await this.pull().catch(() => {});
+		this.every(this.o.keepaliveMs ?? KEEPALIVE_MS, () => this.keepalive());
+		this.every(this.o.pullMs ?? PULL_MS, () => this.pull());
+	}
+
+	/** Creates our variables where missing, learns their versions, and writes every field. */
+	private async register(): Promise<void> {
 		const values = this.ownValues();
 		const fields = Object.keys(values) as Field[];
 		await this.call('POST', '/register', {variables: fields.map(f => ({var_id: this.id(f), default_value: values[f], var_type: TYPES[f], write_rule: 'CAS'}))});
 		const got = await this.call('POST', '/get', {var_ids: fields.map(f => this.id(f))});
 		for (const v of (got.variables ?? []) as Var[]) this.versions.set(v.var_id, v.version);
 		await this.write(values);
-		await this.pull().catch(() => {});
-		this.every(this.o.keepaliveMs ?? KEEPALIVE_MS, () => this.keepalive());
-		this.every(this.o.pullMs ?? PULL_MS, () => this.pull());
 	}
 
 	/** A new layer after a re-registration: the groups change with it. */
@@ -111,23 +117,29 @@ export class PeerRegistry {
 	}
 
 	/** CAS writes; a version conflict (someone else wrote, or our restart) is retried once at the version it reports. */
-	private async write(values: Partial<Record<Field, unknown>>): Promise<void> {
+	private async write(values: Partial<Record<Field, unknown>>): Promise<'ok' | 'conflict' | 'missing'> {
 		const fields = Object.keys(values) as Field[];
 		const updates = () => fields.map(f => ({var_id: this.id(f), value: values[f], current_version: this.versions.get(this.id(f)) ?? 1}));
 		for (let attempt = 0; attempt < 2; attempt++) {
 			const r = await this.call('POST', '/set', {updates: updates()});
 			let conflicts = 0;
-			for (const x of (r.results ?? []) as {var_id: string; status: string; version?: number}[]) {
+			for (const x of (r.results ?? []) as {var_id: string; status: string; version?: number; error?: string}[]) {
+				if (x.error?.startsWith('VariableNotFound')) return 'missing';
 				if (typeof x.version === 'number') this.versions.set(x.var_id, x.version);
 				if (x.status !== 'updated') conflicts++;
 			}
-			if (conflicts === 0) return;
+			if (conflicts === 0) return 'ok';
 		}
+		return 'conflict';
 	}
 
+	/**
+	 * Every field, not only the clock: a registry sweeps variables nobody wrote for a while (the devnet's
+	 * after an hour), and an entry missing its node id or groups is no peer at all. A swept variable is
+	 * registered again.
+	 */
 	private async keepalive(): Promise<void> {
-		const a = this.o.self();
-		await this.write({last_keepalive: this.now() / 1000, iroh_direct_addresses: a.directAddresses ?? [], iroh_relay_url: a.relayUrl ?? null});
+		if ((await this.write(this.ownValues())) === 'missing') await this.register();
 	}
 
 	/** Every entry of the run, ours left out, stale ones evicted. */
