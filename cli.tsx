@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Entry: parse arguments, then run a command, the interactive setup, or explain what is missing.
 // Command modules load their work lazily so --help and --version answer at once.
-import './source/node-check.js'; // first: on an old Node, one line and out
 import './source/production.js'; // before anything can load React
+import './source/node-check.js'; // before anything else runs: on an old Node, one line and out
 import './source/output-log.js'; // before anything writes
 import {Command, CommanderError} from 'commander';
 import {addWalletCommands} from './source/cli/wallet.js';

@@ -1,4 +1,4 @@
-// Stops at once on a Node older than 22 with one line naming the fix (imported first by cli.tsx): on
+// Stops at once on a Node older than 22 with one line naming the fix (imported early by cli.tsx): on
 // Node 20 the CLI would start and fail later, e.g. the devnet with "No such built-in module: node:sqlite".
 export function nodeVersionError(version: string): string | null {
 	const major = Number(version.split('.')[0]);
