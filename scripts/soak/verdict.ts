@@ -7,7 +7,9 @@ export const TOLERANCE = {rssRel: 0.2, rssAbsMb: 32, fdRel: 0.2, fdAbs: 8, queue
 
 export type Check = {what: string; baseline: number; last_third_mean: number; slope_per_h: number; limit: number; flat: boolean};
 /** flat: null when there were too few samples after warm-up to judge. */
-export type Verdict = {flat: boolean | null; summary: string; baseline_t_min: number | null; tolerance: typeof TOLERANCE; checks: Check[]};
+export type Verdict = {flat: boolean | null; summary: string; baseline_t_min: number | null; tolerance: typeof TOLERANCE; checks: Check[]; training: Training | null};
+/** A stalled swarm is flat too: the verdict also asks that batches and merges kept rising over the last third. */
+export type Training = {batches_last_third: number; merges_last_third: number; still_training: boolean};
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
@@ -43,7 +45,7 @@ function series(samples: Sample[]): Series[] {
 export function verdict(samples: Sample[], warmupEndMin: number | null): Verdict {
 	const after = warmupEndMin === null ? [] : samples.filter(s => s.t_min >= warmupEndMin);
 	const base = after[0];
-	if (!base || after.length < 2) return {flat: null, summary: `too few samples after warm-up to judge (${after.length}; need 2)`, baseline_t_min: base?.t_min ?? null, tolerance: TOLERANCE, checks: []};
+	if (!base || after.length < 2) return {flat: null, summary: `too few samples after warm-up to judge (${after.length}; need 2)`, baseline_t_min: base?.t_min ?? null, tolerance: TOLERANCE, checks: [], training: null};
 	const lastFrom = after[after.length - Math.max(1, Math.ceil(after.length / 3))]!.t_min;
 	const checks: Check[] = [];
 	for (const s of series(after)) {
@@ -56,8 +58,19 @@ export function verdict(samples: Sample[], warmupEndMin: number | null): Verdict
 			limit: Math.round(limit * 10) / 10, flat: lastMean - first.v <= limit});
 	}
 	const grew = checks.filter(c => !c.flat);
-	const summary = grew.length ? `grew after warm-up: ${grew.map(c => `${c.what} ${c.baseline} -> ${c.last_third_mean}`).join('; ')}` : `flat after warm-up (${checks.length} series within tolerance)`;
-	return {flat: grew.length === 0, summary, baseline_t_min: base.t_min, tolerance: TOLERANCE, checks};
+	const training = trainingOver(after, lastFrom);
+	const flatText = grew.length ? `grew after warm-up: ${grew.map(c => `${c.what} ${c.baseline} -> ${c.last_third_mean}`).join('; ')}` : `flat after warm-up (${checks.length} series within tolerance)`;
+	const trainText = training.still_training
+		? `still training (${training.batches_last_third} batches, ${training.merges_last_third} merges in the last third)`
+		: `stalled: ${training.batches_last_third} batches, ${training.merges_last_third} merges in the last third`;
+	return {flat: grew.length === 0 && training.still_training, summary: `${flatText}; ${trainText}`, baseline_t_min: base.t_min, tolerance: TOLERANCE, checks, training};
+}
+
+function trainingOver(after: Sample[], lastFrom: number): Training {
+	const before = [...after].reverse().find(s => s.t_min < lastFrom) ?? after[0]!;
+	const last = after.at(-1)!;
+	const batches = last.batches - before.batches, merges = last.merges - before.merges;
+	return {batches_last_third: batches, merges_last_third: merges, still_training: batches > 0 && merges > 0};
 }
 
 /** Disk growth is expected (the store keeps every merge's uploads): reported per hour, not judged. */

@@ -30,8 +30,8 @@ test('P2P bytes count once, at the sender', () => {
 	assert.equal(r.perWallS, 500);
 });
 
-const sample = (t: number, rss: number): Sample => ({t_min: t, at: '', procs: [{pid: 1, role: 'miner', rss_mb: rss, fds: 30}], queue_jobs: 0, queue_files: 0,
-	log_bytes: 0, store_bytes: 0, db_bytes: 0, batches: 0, merges: 0, errors: 0});
+const sample = (t: number, rss: number, batches = t * 10): Sample => ({t_min: t, at: '', procs: [{pid: 1, role: 'miner', rss_mb: rss, fds: 30}], queue_jobs: 0, queue_files: 0,
+	log_bytes: 0, store_bytes: 0, db_bytes: 0, batches, merges: Math.floor(batches / 10), errors: 0});
 
 test('soak verdict: flat within tolerance, growth named, too few samples undecided', () => {
 	assert.equal(verdict([1, 2, 3, 4, 5, 6].map(t => sample(t, 500 + t)), 1).flat, true);
@@ -39,6 +39,14 @@ test('soak verdict: flat within tolerance, growth named, too few samples undecid
 	assert.equal(grew.flat, false);
 	assert.match(grew.summary, /miner 1 rss_mb/);
 	assert.equal(verdict([sample(1, 500)], 1).flat, null);
+});
+
+test('soak verdict: a swarm that stopped training is not flat, however still its memory', () => {
+	const stalled = verdict([1, 2, 3, 4, 5, 6].map(t => sample(t, 500, Math.min(t, 3) * 10)), 1);
+	assert.equal(stalled.flat, false);
+	assert.equal(stalled.training?.still_training, false);
+	assert.match(stalled.summary, /stalled: 0 batches, 0 merges in the last third/);
+	assert.match(verdict([1, 2, 3, 4, 5, 6].map(t => sample(t, 500)), 1).summary, /still training \(20 batches, 2 merges/);
 });
 
 test('soak growth per hour from the first to the last sample', () => {
