@@ -4,7 +4,7 @@
 // Definitions only here; the work loads on use so --help stays fast.
 import {join} from 'node:path';
 import {Option, type Command} from 'commander';
-import {addWalletOptions, intArg, netuidOption, type WalletOptions} from './options.js';
+import {addWalletOptions, intArg, netuidOption, passwordOption, taoArg, type WalletOptions} from './options.js';
 import type {MinerStore} from '../miner/types.js';
 
 export type MineFlags = WalletOptions & {
@@ -23,6 +23,9 @@ export type MineFlags = WalletOptions & {
 	storeHost?: string[];
 	corpus?: string;
 	tokenizer?: string;
+	auto?: boolean;
+	maxBurn?: bigint;
+	passwordFile?: string;
 };
 
 export function addMineCommand(program: Command): void {
@@ -43,6 +46,9 @@ export function addMineCommand(program: Command): void {
 		.option('--local-steps <n>', 'optimizer step every n backward passes (default: once per merge, as IOTA v1)', intArg(1, 1_000_000))
 		.option('--corpus <path>', 'text file or folder the head stage (layer 0) samples from (default: /usr/share/common-licenses)')
 		.option('--tokenizer <file>', 'Llama-3 tokenizer.json for the head stage (128,256 ids; the model config must have that vocabulary)')
+		.option('--auto', 'with no uid (at start, or after being pruned): register when the window is open and the burn is at most --max-burn; unlocks the coldkey once')
+		.addOption(new Option('--max-burn <tao>', 'with --auto: the most TAO to burn per registration (default: a saved `register --auto` wish)').argParser(taoArg))
+		.addOption(passwordOption())
 		.addHelpText('after', '\nThe hotkey must be registered on the subnet first (`iota-tui register`). q or Ctrl+C stops; uploads not finished stay on disk and resume on the next start.')
 		.action(async (flags: MineFlags, cmd: Command) => runMinerCli({...flags, theme: (cmd.optsWithGlobals() as {theme?: string}).theme, configDir: (cmd.optsWithGlobals() as {configDir?: string}).configDir}));
 }
@@ -87,6 +93,7 @@ export async function runMinerCli(opts: RunMinerOptions): Promise<void> {
 	const model = getConfig(opts.model ?? 'devnet');
 	if (tokenizer && tokenizer.vocabSize !== model.vocabSize) throw new UsageError(`--tokenizer has ${tokenizer.vocabSize} ids but --model ${model.name} a ${model.vocabSize}-token vocabulary: pick a model with the tokenizer's vocabulary (iota-1b, iota-15b) or leave --tokenizer out`);
 	const hotkeyPair = await loadHotkeyPair(ref);
+	const autoRegister = await (await import('./mine-auto.js')).autoRegisterOption(opts, cfg.path, {network: net.url, netuid, ref});
 	const store = createMinerStore();
 	const headless = Boolean(opts.headless || opts.json || !process.stdout.isTTY || !inkCanDraw());
 	if (!opts.headless && !opts.json && process.stdout.isTTY && !inkCanDraw()) process.stderr.write('CI is set, so the dashboard cannot draw: logging plain lines instead (unset CI for the dashboard)\n');
@@ -117,6 +124,7 @@ export async function runMinerCli(opts: RunMinerOptions): Promise<void> {
 		storeHosts: opts.storeHost,
 		corpus: opts.corpus,
 		tokenizer,
+		autoRegister,
 	});
 	try {
 		if (headless) {

@@ -7,14 +7,14 @@ import {followHeads, untilStopped} from './register-watch.js';
 import {UsageError, UserError, errorMessage} from '../errors.js';
 import {withSpinner} from '../ui/prompt.js';
 import {loadColdkeyPair, readHotkey} from '../wallet/wallet.js';
-import {BurnAboveCap, connectChain, formatTao, type ChainClient} from '../chain/client.js';
-import {decide, readWish, removeWish, sameTarget, wishFile, writeWish, type Wish} from '../chain/auto-register.js';
+import {connectChain, formatTao, type ChainClient} from '../chain/client.js';
+import {attemptRegistration, type Registered} from '../chain/register-attempt.js';
+import {readWish, removeWish, sameTarget, wishFile, writeWish, type Wish} from '../chain/auto-register.js';
 import type {RegistrationWindow} from '../chain/registration-window.js';
 import type {KeyringPair} from '@polkadot/keyring/types';
 
 export type AutoOptions = RegisterOptions & {maxBurn?: bigint; cancel?: boolean};
 
-type Registered = {uid: number; burnPaid: bigint | null; fee: bigint | null; block: number | null; already: boolean};
 
 export async function autoRegister(cmd: Command, opts: AutoOptions) {
 	const {cfg, network, netuid} = target(cmd, opts);
@@ -72,29 +72,21 @@ function untilRegistered(chain: ChainClient, netuid: number, hotkey: string, col
 	return new Promise((resolve, reject) => {
 		let lastWhy: string | null = null;
 		let finished = false;
-		const wait = (why: string, w: RegistrationWindow, burn = w.burn) => {
+		const wait = (why: string, w: RegistrationWindow, burn: bigint | null) => {
 			if (why === lastWhy) return;
 			lastWhy = why;
 			if (json) printJson({event: 'waiting', why, burn_rao: burn, cap_rao: cap, block: w.block});
 			else process.stdout.write(`waiting: ${why} (block ${w.block})\n`);
 		};
-		const finish = (r: Registered) => {
-			finished = true;
-			void unsubscribe.then(stop => stop());
-			resolve(r);
-		};
 		const onWindow = async (w: RegistrationWindow) => {
 			if (finished) return;
-			const d = decide(w, cap, await chain.getUid(netuid, hotkey));
-			if (d.action === 'done') return finish({uid: d.uid, burnPaid: null, fee: null, block: w.block, already: true});
-			if (d.action === 'wait') return wait(d.why, w);
 			try {
-				const r = await chain.burnedRegister(coldkey, hotkey, netuid, {maxBurn: cap});
-				finish(r.alreadyRegistered ? {uid: r.uid, burnPaid: null, fee: null, block: w.block, already: true} : await paid(chain, coldkey.address, r));
+				const a = await attemptRegistration(chain, w, {netuid, hotkey, coldkey, cap});
+				if (a.kind === 'wait') return wait(a.why, w, a.burn);
+				finished = true;
+				void unsubscribe.then(stop => stop());
+				resolve(a);
 			} catch (error) {
-				// The burn moved up (or the window shut) between the read and the signature: nothing was sent, keep waiting.
-				if (error instanceof BurnAboveCap) return wait(`burn ${formatTao(error.burn)} above your cap ${formatTao(cap)}`, w, error.burn);
-				if (error instanceof UserError && /closed right now/.test(error.message)) return wait(`registration disabled on subnet ${netuid}`, w);
 				finished = true;
 				reject(error);
 			}
@@ -102,17 +94,4 @@ function untilRegistered(chain: ChainClient, netuid: number, hotkey: string, col
 		const unsubscribe = followHeads(chain, netuid, onWindow, message => process.stderr.write(`read failed: ${message}\n`));
 		unsubscribe.catch(error => reject(new UserError(`cannot follow new blocks: ${errorMessage(error)}`)));
 	});
-}
-
-/** What the registration cost, from the coldkey's balance around the inclusion block less the fee. */
-async function paid(chain: ChainClient, coldkey: string, r: {uid: number; blockHash?: string; burn?: bigint; fee?: bigint | null}): Promise<Registered> {
-	if (!r.blockHash) return {uid: r.uid, burnPaid: r.burn ?? null, fee: r.fee ?? null, block: null, already: false};
-	const header = await chain.api.rpc.chain.getHeader(r.blockHash);
-	const balanceAt = async (hash: string) => {
-		const api = await chain.api.at(hash);
-		return ((await api.query.system.account(coldkey)) as unknown as {data: {free: {toBigInt(): bigint}}}).data.free.toBigInt();
-	};
-	const [before, after] = await Promise.all([balanceAt(header.parentHash.toHex()), balanceAt(r.blockHash)]);
-	const burnPaid = r.fee === null || r.fee === undefined ? (r.burn ?? null) : before - after - r.fee;
-	return {uid: r.uid, burnPaid, fee: r.fee ?? null, block: header.number.toNumber(), already: false};
 }

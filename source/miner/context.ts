@@ -41,6 +41,8 @@ export class MinerContext implements ProtocolHost {
 	trainer: TrainerClient | null = null;
 	queue: UploadQueue | null = null;
 	layer = -1;
+	/** The hotkey's uid on the chain (null: none, or no chain). */
+	uid: number | null = null;
 	settings: RunSettings | null = null;
 	config!: ModelConfig;
 	needRegister = false;

@@ -24,6 +24,10 @@ export type MinerOptions = {
 	hotkeyPair: KeyringPair;
 	/** Lets the miner register the hotkey on chain itself when it is not registered yet. */
 	coldkeyPair?: KeyringPair;
+	/** --auto: with no uid (at start or after being pruned) register when the window is open and the burn is at most maxBurn (rao). */
+	autoRegister?: {coldkey: KeyringPair; maxBurn: bigint};
+	/** How often the chain's registration window and this hotkey's uid are read (default 12 s, a block). */
+	chainWatchMs?: number;
 	netuid?: number;
 	/** Shown in the console (devnet, test, finney, custom). */
 	network?: string;

@@ -1,6 +1,7 @@
 // The miner's one state object, built purely from events. Services never touch state: they emit
 // MinerEvents; the store runs them through minerReducer. Arrays are bounded so a miner that runs
 // for weeks keeps a constant footprint.
+import {registrationReducer} from './reducer-registration.js';
 import type {MinerEvent, MinerState, MinerStatus, UploadItem} from './types.js';
 
 export const LIMITS = {losses: 120, tokensPerSec: 120, log: 200, uploads: 100};
@@ -25,6 +26,8 @@ export function initialMinerState(): MinerState {
 		forwards: 0,
 		backwards: 0,
 		lastHeartbeat: null,
+		registration: null,
+		deregistered: null,
 		links: {},
 		learningRate: null,
 		uploads: [],
@@ -54,8 +57,8 @@ function linkChanged(state: MinerState, e: Extract<MinerEvent, {type: 'link'}>):
 	return {...state, links: {...state.links, [e.service]: {ok: e.ok, detail: e.detail, since: e.at}}, log: addLog(state, e.ok ? 'info' : 'warn', text, e.at)};
 }
 
-/** Statuses later events may not leave, except for the shutdown path. */
-const ended = (s: MinerStatus) => s === 'stopping' || s === 'stopped' || s === 'error';
+/** Statuses later events may not leave, except for the shutdown path (and a deregistration, for a new uid). */
+const ended = (s: MinerStatus) => s === 'stopping' || s === 'stopped' || s === 'error' || s === 'deregistered';
 const move = (state: MinerState, to: MinerStatus): MinerStatus => (ended(state.status) ? state.status : to);
 
 function addLog(state: MinerState, level: 'info' | 'warn' | 'error', text: string, at: number): MinerState['log'] {
@@ -105,7 +108,9 @@ export function minerReducer(state: MinerState, event: MinerEvent): MinerState {
 				log: addLog(state, 'info', `miner ${event.hotkey} starting on ${event.network}`, event.at),
 			};
 		case 'chain_registered':
-			return {...state, uid: event.uid, status: state.status === 'starting' ? 'registering' : state.status};
+		case 'deregistered':
+		case 'registration':
+			return registrationReducer(state, event, addLog);
 		case 'registered':
 			return {
 				...state,

@@ -8,6 +8,7 @@ import {UploadQueue} from '../storage/upload-queue.js';
 import {TrainerClient} from '../training/client.js';
 import {getConfig} from '../training/config.js';
 import {byteSampleTokenizer} from '../training/data.js';
+import {ChainWatch, startChainWatch} from './chain-watch.js';
 import {MinerContext, Stopped} from './context.js';
 import {mergeSequence} from './merge.js';
 import type {MinerHandle, MinerOptions} from './options.js';
@@ -20,12 +21,14 @@ const capped = (p: Promise<unknown>, ms: number) => Promise.race([p.catch(() => 
 
 export class MinerSession {
 	readonly ctx: MinerContext;
+	private readonly watch: ChainWatch;
 	private readonly loop: Promise<void>;
 	private stopping: Promise<void> | null = null;
 
 	constructor(opts: MinerOptions, protocol: (host: ProtocolHost) => MinerProtocol) {
 		const ctx = (this.ctx = new MinerContext(opts));
 		ctx.protocol = protocol(ctx);
+		this.watch = new ChainWatch(ctx);
 		ctx.dispatch({type: 'started', at: ctx.now(), hotkey: ctx.hotkey, network: opts.network ?? 'devnet', chainUrl: opts.chain?.url ?? opts.chainUrl ?? '', orchestratorUrl: ctx.protocol.url});
 		this.loop = this.run();
 	}
@@ -69,6 +72,7 @@ export class MinerSession {
 			ctx.waiting('the training worker to restart');
 			await ctx.restarting;
 		}
+		if (this.watch.deregistered) await this.watch.regain();
 		if (ctx.needRegister) await register(ctx);
 		if (!(await trainOnce(ctx))) await mergeSequence(ctx);
 	}
@@ -95,6 +99,7 @@ export class MinerSession {
 		if (ctx.layer === 0 && s.headSamples !== 'orchestrator') await headSamples(ctx);
 		await syncLayer(ctx);
 		startBackground(ctx);
+		startChainWatch(ctx, this.watch);
 	}
 
 	private async chainRegistration(): Promise<void> {
@@ -111,13 +116,18 @@ export class MinerSession {
 		chain.onConnection(ok => ctx.links.set('chain', ok, ok ? '' : `connection to ${chain.url} lost`));
 		ctx.emulated = await chain.isDevnet().catch(() => false);
 		let uid = await chain.getUid(netuid, hotkey);
+		if (uid === null && opts.autoRegister) {
+			await this.watch.regain(true);
+			return;
+		}
 		if (uid === null) {
-			if (!opts.coldkeyPair) throw new UserError(`hotkey ${hotkey} is not registered on subnet ${netuid} of ${chain.url}: run \`iota-tui register\` first`);
+			if (!opts.coldkeyPair) throw new UserError(`hotkey ${hotkey} is not registered on subnet ${netuid} of ${chain.url}: run \`iota-tui register\` first (or mine with --auto --max-burn TAO)`);
 			ctx.waiting(`registration of ${hotkey} on subnet ${netuid}`);
 			await chain.topUpForRegistration(opts.coldkeyPair.address, netuid);
 			uid = (await chain.burnedRegister(opts.coldkeyPair, hotkey, netuid)).uid;
 			ctx.log('info', `registered on subnet ${netuid} with uid ${uid}`);
 		}
+		ctx.uid = uid;
 		ctx.dispatch({type: 'chain_registered', uid});
 	}
 

@@ -119,7 +119,7 @@ export function checkClock(ctx: MinerContext): void {
 	else ctx.log('info', 'the clock agrees with the orchestrator again');
 }
 
-function every(ctx: MinerContext, ms: number, fn: () => Promise<void>) {
+export function every(ctx: MinerContext, ms: number, fn: () => Promise<void>) {
 	let running = false;
 	const tick = () => {
 		if (running || ctx.stopSignal.aborted) return;

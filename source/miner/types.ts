@@ -13,6 +13,7 @@ export type MinerStatus =
 	| 'uploading_weights' // weights_uploading phase: upload weights + optimizer state, notify
 	| 'merging' // miners_merging_partitions: download sections, merge, upload, notify
 	| 'syncing' // downloading the merged layer
+	| 'deregistered' // the hotkey lost its uid: paused (uploads kept) until it is registered again
 	| 'stopping'
 	| 'stopped'
 	| 'error';
@@ -25,7 +26,9 @@ export type Settings = {batchesBeforeMerging: number; layers: number; [key: stri
 
 export type MinerEvent =
 	| {type: 'started'; at: number; hotkey: string; network: string; chainUrl: string; orchestratorUrl: string}
-	| {type: 'chain_registered'; uid: number}
+	| {type: 'chain_registered'; uid: number; again?: {burnRao: string | null; block: number | null; at: number}} // again: after a deregistration
+	| {type: 'deregistered'; uid: number; block: number | null; auto: boolean; at: number} // the hotkey lost its uid (pruned)
+	| {type: 'registration'; info: RegistrationInfo} // the subnet's registration window, read each block or so
 	| {type: 'registered'; layer: number; version: string; at: number}
 	| {type: 'settings'; settings: Settings}
 	| {type: 'backend'; name: string; detail: string}
@@ -48,6 +51,27 @@ export type MinerEvent =
 	| {type: 'log'; level: 'info' | 'warn' | 'error'; text: string; at: number}
 	| {type: 'stopping'; at: number}
 	| {type: 'stopped'; at: number};
+
+/** The registration window as the views show it (rao as decimal strings: the state stays JSON). */
+export type RegistrationInfo = {
+	block: number;
+	burnRao: string | null;
+	/** The burn about a minute earlier (null until there is one). */
+	burnBeforeRao: string | null;
+	open: boolean;
+	why: string | null; // why closed
+	thisInterval: number | null;
+	targetPerInterval: number | null;
+	thisBlock: number | null;
+	maxPerBlock: number | null;
+	blocksUntilReset: number | null;
+	subnetN: number | null;
+	maxUids: number | null;
+	immunityPeriod: number | null;
+	/** --auto: the cap, and what the miner waits for while it has no uid. */
+	capRao: string | null;
+	waitingFor: string | null;
+};
 
 /** The services a miner talks to; a lost link to one is shown until it is back. */
 export type LinkService = 'orchestrator' | 'store' | 'chain';
@@ -77,6 +101,9 @@ export type MinerState = {
 	forwards: number;
 	backwards: number;
 	lastHeartbeat: number | null;
+	registration: RegistrationInfo | null;
+	/** Set while the hotkey has lost its uid. */
+	deregistered: {uid: number; block: number | null; at: number} | null;
 	links: Partial<Record<LinkService, LinkState>>; // only services whose link changed at least once
 	learningRate: number | null;
 	uploads: UploadItem[]; // recent and pending uploads, newest last (bounded)

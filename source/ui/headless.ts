@@ -25,7 +25,17 @@ export function jsonEvent(event: MinerEvent, state: MinerState, hotkey: string |
 		case 'started':
 			return {event: 'started', hotkey, network: event.network, chain_url: event.chainUrl, orchestrator_url: event.orchestratorUrl};
 		case 'chain_registered':
-			return {event: 'chain_registered', hotkey, uid: event.uid};
+			return event.again
+				? {event: 'chain_registered', hotkey, uid: event.uid, again: true, burn_rao: event.again.burnRao, block: event.again.block}
+				: {event: 'chain_registered', hotkey, uid: event.uid};
+		case 'deregistered':
+			return {event: 'deregistered', hotkey, uid: event.uid, block: event.block, auto: event.auto};
+		case 'registration': {
+			const i = event.info;
+			return {event: 'registration', hotkey, block: i.block, burn_rao: i.burnRao, burn_before_rao: i.burnBeforeRao, open: i.open, why: i.why,
+				this_interval: i.thisInterval, target_per_interval: i.targetPerInterval, blocks_until_reset: i.blocksUntilReset,
+				subnet_n: i.subnetN, max_uids: i.maxUids, immunity_period: i.immunityPeriod, cap_rao: i.capRao, waiting_for: i.waitingFor};
+		}
 		case 'registered':
 			return {event: 'registered', hotkey, layer: event.layer, version: event.version};
 		case 'settings':
@@ -94,8 +104,12 @@ export function plainEvent(event: MinerEvent, state: MinerState): string | null 
 	switch (event.type) {
 		case 'started':
 			return `started hotkey ${event.hotkey} network ${event.network} chain ${event.chainUrl} orchestrator ${event.orchestratorUrl}`;
-		case 'chain_registered':
-			return `chain registered uid ${event.uid}`;
+		case 'chain_registered': // a new uid after a deregistration: the reducer's log line says what it cost
+			return event.again ? `info ${state.log.at(-1)?.text ?? `registered again uid ${event.uid}`}` : `chain registered uid ${event.uid}`;
+		case 'deregistered':
+			return `error ${state.log.at(-1)?.text ?? `the hotkey lost uid ${event.uid}`}`;
+		case 'registration': // the dashboard's panel; headless logs only the miner's own waits
+			return null;
 		case 'registered':
 			return `orchestrator registered layer ${event.layer} version ${event.version}`;
 		case 'settings':

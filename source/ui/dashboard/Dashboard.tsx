@@ -8,6 +8,7 @@ import {queueRows, showsP2P} from './format.js';
 import {planLayout, PANEL_ROW} from './layout.js';
 import {BatchPanel, inner, LayerPanel, LogLines, P2PLine, Panel, QueueTitle, ScorePanel, SparkPanel, SummaryLines} from './Panels.js';
 import {QueueTable} from './QueueTable.js';
+import {RegistrationPanel} from './RegistrationPanel.js';
 import {FullLogView, HelpView, QuitView, StoppingView} from './Overlays.js';
 import {StatusBar, statusLines} from './StatusBar.js';
 
@@ -70,7 +71,9 @@ function Main({state, colors, width, height, statusHeight, now}: MainProps) {
 		);
 	}
 
-	const third = Math.floor(width / 3);
+	// The registration panel joins the top row where it fits (the full tier) or while the uid is lost.
+	const reg = state.registration !== null && (plan.tier === 'full' || state.deregistered !== null);
+	const third = Math.floor(width / (reg ? 4 : 3));
 	const sparkWidth = plan.sparklines ? Math.min(48, Math.floor(width * 0.3)) : 0;
 	const queueWidth = width - sparkWidth;
 	const extra = p2p ? 1 : 0;
@@ -80,7 +83,8 @@ function Main({state, colors, width, height, statusHeight, now}: MainProps) {
 			<Box>
 				<LayerPanel state={state} colors={colors} width={third} />
 				<BatchPanel state={state} colors={colors} width={third} />
-				<ScorePanel state={state} colors={colors} width={width - 2 * third} now={now} />
+				<ScorePanel state={state} colors={colors} width={reg ? third : width - 2 * third} now={now} />
+				{reg && <RegistrationPanel state={state} colors={colors} width={width - 3 * third} />}
 			</Box>
 			<Box>
 				<Panel title="Upload queue" extra={<QueueTitle state={state} colors={colors} hidden={hidden} />} width={queueWidth} height={middle} colors={colors}>

@@ -18,6 +18,7 @@ const statusColor: Record<MinerStatus, keyof ThemeColors> = {
 	stopping: 'warning',
 	stopped: 'muted',
 	error: 'error',
+	deregistered: 'error',
 };
 
 export function heartbeatColor(ms: number | null): keyof ThemeColors {
@@ -38,6 +39,7 @@ export function statusPieces(state: MinerState, now: number, width: number): Pie
 		{text: state.phase ?? 'no phase', color: 'highlight'},
 		{text: `♥ ${beat === null ? 'never' : `${age(beat)} ago`}`, color: heartbeatColor(beat)},
 	];
+	if (state.deregistered) pieces.push({text: `✖ uid ${state.deregistered.uid} lost ${age(now - state.deregistered.at)} ago: mining paused, uploads kept`, color: 'error', bold: true});
 	if (state.queue.full) pieces.push({text: '⏸ upload backpressure', color: 'warning', bold: true});
 	for (const [service, link] of Object.entries(state.links)) {
 		if (!link.ok) pieces.push({text: `✖ ${service} unreachable for ${age(now - link.since)}: ${link.detail}`, color: 'error', bold: true});
