@@ -16,6 +16,7 @@ export class ChainWatch {
 	waitingFor: string | null = null;
 	private burns: {at: number; burn: bigint}[] = [];
 	private lastLogged: string | null = null;
+	private lastShown = '';
 
 	constructor(private readonly ctx: MinerContext) {}
 
@@ -51,6 +52,9 @@ export class ChainWatch {
 			blocksUntilReset: w.blocksUntilReset, subnetN: w.subnetN, maxUids: w.maxUids, immunityPeriod: w.immunityPeriod,
 			capRao: s(ctx.opts.autoRegister?.maxBurn), waitingFor: this.waitingFor,
 		};
+		const key = JSON.stringify(info);
+		if (key === this.lastShown) return; // a new block with nothing changed is not news
+		this.lastShown = key;
 		ctx.dispatch({type: 'registration', info});
 	}
 
