@@ -10,7 +10,8 @@ import type {MinerState, MinerStore} from '../miner/types.js';
 export type Health = {status: 'healthy' | 'unhealthy' | 'stopping' | 'stopped'; hotkey: string | null; layer: number | null; uid: number | null; registered: boolean; timestamp: string};
 
 export function healthOf(state: MinerState, now = Date.now()): Health {
-	const status = state.status === 'error' ? 'unhealthy' : state.status === 'stopping' ? 'stopping' : state.status === 'stopped' ? 'stopped' : 'healthy';
+	// A deregistered miner earns nothing until it has a uid again: monitors should page someone.
+	const status = state.status === 'error' || state.status === 'deregistered' ? 'unhealthy' : state.status === 'stopping' ? 'stopping' : state.status === 'stopped' ? 'stopped' : 'healthy';
 	// Registered: on chain (a uid) and with the orchestrator (a layer).
 	return {status, hotkey: state.hotkey, layer: state.layer, uid: state.uid, registered: state.uid !== null && state.layer !== null, timestamp: new Date(now).toISOString()};
 }

@@ -29,6 +29,14 @@ test('/health answers like IOTA: {status, hotkey, layer, uid, registered, timest
 		assert.equal((await fetch(server.url.replace('/health', '/nope'))).status, 404);
 		assert.equal((await fetch(server.url, {method: 'POST'})).status, 405);
 
+		store.dispatch({type: 'deregistered', uid: 3, block: 40, auto: false, at: T0});
+		const lost = await fetch(server.url);
+		assert.equal(lost.status, 503);
+		assert.deepEqual({...((await lost.json()) as Record<string, unknown>), timestamp: undefined}, {status: 'unhealthy', hotkey: HOTKEY, layer: 1, uid: null, registered: false, timestamp: undefined});
+		store.dispatch({type: 'chain_registered', uid: 2, again: {burnRao: '1', block: 41, at: T0}});
+		store.dispatch({type: 'registered', layer: 1, version: 'v', at: T0});
+		assert.equal((await fetch(server.url)).status, 200);
+
 		store.dispatch({type: 'error', message: 'orchestrator gone', fatal: true, at: T0});
 		const sick = await fetch(server.url);
 		assert.equal(sick.status, 503);
