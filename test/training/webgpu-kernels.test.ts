@@ -1,0 +1,124 @@
+// The fused WGSL kernels (source/training/webgpu/) against the cpu backend's stock ops: values and gradients.
+// Tolerance for every check: max |webgpu - cpu| <= TOL * max |cpu| (fp32; the orders of summation differ).
+// Shapes include widths that are not multiples of the 64-wide workgroup. Runs on any WebGPU adapter (lavapipe in
+// CI); skips without one unless IOTA_REQUIRE_WEBGPU=1.
+import assert from 'node:assert/strict';
+import {before, test} from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import {initBackend} from '../../source/training/backend.js';
+import {shiftedCrossEntropy} from '../../source/training/llama3/loss.js';
+import {causalMask, rmsNorm, rope, silu} from '../../source/training/ops.js';
+import {fusedAddColumns} from '../../source/training/webgpu/residual.js';
+import {fusedRmsNorm} from '../../source/training/webgpu/rmsnorm.js';
+import {fusedRopeHeads} from '../../source/training/webgpu/rope.js';
+import {fusedCausalSoftmax} from '../../source/training/webgpu/softmax.js';
+import {fusedSilu, fusedSwiglu} from '../../source/training/webgpu/swiglu.js';
+
+const TOL = 1e-5;
+let why = '';
+
+before(async () => {
+	try {
+		await initBackend('webgpu');
+	} catch (error) {
+		why = (error as Error).message;
+		if (process.env.IOTA_REQUIRE_WEBGPU === '1') throw error;
+	}
+	await tf.setBackend('cpu');
+});
+
+/** Deterministic values in [-scale, scale). */
+const values = (n: number, seed: number, scale = 1) => Float32Array.from({length: n}, (_, i) => (((i * 7919 + seed * 104729) % 1000) / 500 - 1) * scale);
+
+/** Runs fn on a backend with fresh tensors made from plain arrays and returns every output as plain arrays. */
+async function on(backend: string, fn: () => tf.Tensor[]): Promise<Float32Array[]> {
+	await tf.setBackend(backend);
+	const outs = tf.tidy(fn);
+	const data = await Promise.all(outs.map(t => t.data() as Promise<Float32Array>));
+	tf.dispose(outs);
+	await tf.setBackend('cpu');
+	return data;
+}
+
+function assertClose(got: Float32Array[], want: Float32Array[], what: string) {
+	assert.equal(got.length, want.length);
+	want.forEach((w, k) => {
+		const g = got[k]!;
+		assert.equal(g.length, w.length, `${what}[${k}] length`);
+		let diff = 0, ref = 0;
+		w.forEach((v, i) => { diff = Math.max(diff, Math.abs(v - g[i]!)); ref = Math.max(ref, Math.abs(v)); });
+		assert.ok(diff <= TOL * ref, `${what}[${k}]: max diff ${diff} vs max |ref| ${ref} (rel ${diff / ref})`);
+	});
+}
+
+/** Value and gradients (w.r.t. every input, for a fixed output gradient) of f on cpu (stock) and webgpu (fused). */
+async function check(what: string, shapes: number[][], stock: (...x: tf.Tensor[]) => tf.Tensor, fused: (...x: tf.Tensor[]) => tf.Tensor) {
+	const inputs = shapes.map((s, k) => values(s.reduce((a, b) => a * b, 1), k + 1));
+	const run = (f: (...x: tf.Tensor[]) => tf.Tensor) => () => {
+		const xs = inputs.map((v, k) => tf.tensor(v, shapes[k]));
+		const y = f(...xs);
+		const dy = tf.tensor(values(y.size, 9), y.shape);
+		const {value, grads} = tf.valueAndGrads((...a: tf.Tensor[]) => f(...a))(xs, dy);
+		return [value, ...grads];
+	};
+	const want = await on('cpu', run(stock));
+	const got = await on('webgpu', run(fused));
+	assertClose(got, want, what);
+}
+
+const gpu = (t: {skip: (m: string) => void}) => { if (tf.findBackend('webgpu')) return true; t.skip(`no WebGPU adapter here (${why})`); return false; };
+
+test('RMSNorm: forward, dx and dg, on widths 5, 100, 128 and 300 (workgroup 64)', async t => {
+	if (!gpu(t)) return;
+	for (const [rows, cols] of [[3, 5], [5, 100], [7, 128], [2, 300]] as const) {
+		await check(`rmsnorm ${rows}x${cols}`, [[rows, cols], [cols]], (x, g) => rmsNorm(x as tf.Tensor2D, g!, 1e-5), (x, g) => fusedRmsNorm(x as tf.Tensor2D, g!, 1e-5));
+	}
+});
+
+test('SwiGLU silu(a) * b and plain silu: forward and gradients, 21 and 1500 elements (workgroup 128)', async t => {
+	if (!gpu(t)) return;
+	for (const shape of [[3, 7], [5, 300]]) {
+		await check(`swiglu ${shape}`, [shape, shape], (a, b) => tf.mul(silu(a!), b!), (a, b) => fusedSwiglu(a!, b!));
+		await check(`silu ${shape}`, [shape], a => silu(a!), a => fusedSilu(a!));
+	}
+});
+
+test('causal attention softmax: forward and gradient, t = 5 and 70 (workgroup 64)', async t => {
+	if (!gpu(t)) return;
+	for (const [bh, tt] of [[2, 5], [3, 70]] as const) {
+		const scale = 1 / Math.sqrt(8);
+		await check(`softmax ${bh}x${tt}`, [[bh, tt, tt]], s => tf.softmax(tf.add(tf.mul(s!, scale), causalMask(tt))), s => fusedCausalSoftmax(s as tf.Tensor3D, scale));
+	}
+});
+
+test('head split + RoPE: forward and gradient, [b*t, n*hd] -> [b, n, t, hd]', async t => {
+	if (!gpu(t)) return;
+	for (const [b, tt, n, hd] of [[2, 5, 3, 8], [1, 7, 2, 6]] as const) {
+		const tables = () => [tf.tensor2d(values(tt * hd / 2, 5), [tt, hd / 2]), tf.tensor2d(values(tt * hd / 2, 6), [tt, hd / 2])] as const;
+		await check(`rope ${[b, tt, n, hd]}`, [[b * tt, n * hd]], y => {
+			const [cos, sin] = tables();
+			return rope(tf.transpose(tf.reshape(y!, [b, tt, n, hd]), [0, 2, 1, 3]) as tf.Tensor4D, cos, sin);
+		}, y => fusedRopeHeads(y as tf.Tensor2D, b, tt, n, ...tables()));
+	}
+});
+
+test('partial residual: y + r on the shared columns, r narrower (16 of 100) and wider (100 onto 16)', async t => {
+	if (!gpu(t)) return;
+	const stock = (y: tf.Tensor, r: tf.Tensor) => {
+		const [n, w] = y.shape as [number, number];
+		const rw = r.shape[1]!;
+		if (rw < w) return tf.concat([tf.add(tf.slice(y, [0, 0], [n, rw]), r), tf.slice(y, [0, rw], [n, w - rw])], 1);
+		return tf.add(y, tf.slice(r, [0, 0], [n, w]));
+	};
+	await check('residual narrow', [[5, 100], [5, 16]], (y, r) => stock(y!, r!), (y, r) => fusedAddColumns(y as tf.Tensor2D, r as tf.Tensor2D));
+	await check('residual wide', [[5, 16], [5, 100]], (y, r) => stock(y!, r!), (y, r) => fusedAddColumns(y as tf.Tensor2D, r as tf.Tensor2D));
+});
+
+test('shifted cross-entropy over the vocabulary: loss and logits gradient, vocab 7 and 300 (workgroup 256), with pad masking', async t => {
+	if (!gpu(t)) return;
+	for (const [b, s, v, pad] of [[3, 4, 7, undefined], [2, 6, 300, 3]] as const) {
+		const targets = Int32Array.from({length: b * s}, (_, i) => (i % 5 === 4 ? 3 : (i * 13 + 1) % v));
+		const f = (z: tf.Tensor) => shiftedCrossEntropy(z as tf.Tensor3D, targets, {padTokenId: pad});
+		await check(`xent ${[b, s, v]}`, [[b, s, v]], f, f);
+	}
+});
