@@ -2,7 +2,11 @@
 // - batched matMul: stock gradients use transposed products (10-30x slower on wasm, slower on WebGPU too),
 //   so gradients here transpose explicitly and use plain products.
 // - rmsNorm: a fused gradient, no CPU-born ones() tensors.
+// On webgpu, rmsNorm and silu run as fused WGSL kernels (./webgpu/), one dispatch each way.
 import * as tf from '@tensorflow/tfjs';
+import {useFused} from './webgpu/program.js';
+import {fusedRmsNorm} from './webgpu/rmsnorm.js';
+import {fusedSilu} from './webgpu/swiglu.js';
 
 const bT = (x: tf.Tensor) => tf.transpose(x, [0, 2, 1]);
 
@@ -31,6 +35,7 @@ export function constant(value: number): tf.Scalar {
  * dx = r*u - x*r^3*mean(u*x), u = dy*g;  dg = sum over rows of dy*x*r.
  */
 export function rmsNorm(x: tf.Tensor2D, g: tf.Tensor, eps: number): tf.Tensor2D {
+	if (useFused()) return fusedRmsNorm(x, g, eps);
 	const f = tf.customGrad(((xi: tf.Tensor, gi: tf.Tensor, save: tf.GradSaveFunc) => {
 		const r = tf.rsqrt(tf.add(tf.mean(tf.square(xi), -1, true), constant(eps)));
 		save([xi, gi, r]);
@@ -47,7 +52,7 @@ export function rmsNorm(x: tf.Tensor2D, g: tf.Tensor, eps: number): tf.Tensor2D 
 	return f(x, g) as tf.Tensor2D;
 }
 
-export const silu = (x: tf.Tensor) => tf.mul(x, tf.sigmoid(x));
+export const silu = (x: tf.Tensor) => (useFused() ? fusedSilu(x) : tf.mul(x, tf.sigmoid(x)));
 
 /** x: [b, h, t, hd]. */
 export function rope(x: tf.Tensor4D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor4D {

@@ -6,7 +6,11 @@ import assert from 'node:assert/strict';
 import {before, test} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {initBackend} from '../../source/training/backend.js';
+import {getPublicModel} from '../../source/training/llama3/config.js';
 import {shiftedCrossEntropy} from '../../source/training/llama3/loss.js';
+import {LlamaStage} from '../../source/training/llama3/stages.js';
+import {countDispatches} from '../../source/training/webgpu/count.js';
+import {setFusedKernels} from '../../source/training/webgpu/program.js';
 import {causalMask, rmsNorm, rope, silu} from '../../source/training/ops.js';
 import {fusedAddColumns} from '../../source/training/webgpu/residual.js';
 import {fusedRmsNorm} from '../../source/training/webgpu/rmsnorm.js';
@@ -15,6 +19,7 @@ import {fusedCausalSoftmax} from '../../source/training/webgpu/softmax.js';
 import {fusedSilu, fusedSwiglu} from '../../source/training/webgpu/swiglu.js';
 
 const TOL = 1e-5;
+const [B, S] = (process.env.IOTA_DISPATCH_SHAPE ?? '2,32').split(',').map(Number) as [number, number];
 let why = '';
 
 before(async () => {
@@ -120,5 +125,45 @@ test('shifted cross-entropy over the vocabulary: loss and logits gradient, vocab
 		const targets = Int32Array.from({length: b * s}, (_, i) => (i % 5 === 4 ? 3 : (i * 13 + 1) % v));
 		const f = (z: tf.Tensor) => shiftedCrossEntropy(z as tf.Tensor3D, targets, {padTokenId: pad});
 		await check(`xent ${[b, s, v]}`, [[b, s, v]], f, f);
+	}
+});
+
+/** A devnet stage's miner work on webgpu: forward, then backward (the tail: the loss and its backward). */
+function stageStep(stage: LlamaStage, weights: tf.Tensor[], b: number, s: number): tf.Tensor[] {
+	const {cfg} = stage;
+	const ids = Int32Array.from({length: b * s}, (_, i) => (i * 37 + 5) % cfg.vocab_size);
+	const input = stage.split.kind === 'head' ? tf.tensor2d(ids, [b, s], 'int32') : tf.tensor3d(values(b * s * cfg.bottleneck_dim, 3), [b, s, cfg.bottleneck_dim]);
+	stage.forward(weights, input);
+	const g = stage.split.kind === 'tail'
+		? stage.lossBackward(weights, input, ids)
+		: stage.backward(weights, input, tf.tensor3d(values(b * s * cfg.bottleneck_dim, 4, 1e-3), [b, s, cfg.bottleneck_dim]));
+	return [g.output, ...(g.inputGrad ? [g.inputGrad] : []), ...g.weightGrads.filter((w): w is tf.Tensor => w !== null)];
+}
+
+test('dispatches of one devnet stage forward + backward (batch 2, seq 32; IOTA_DISPATCH_SHAPE=8,128 for the devnet batch), stock ops vs fused kernels, same results', async t => {
+	if (!gpu(t)) return;
+	const {cfg, splits} = getPublicModel('devnet');
+	await tf.setBackend('webgpu');
+	try {
+		for (const split of splits) {
+			const stage = new LlamaStage(cfg, split);
+			const weights = stage.init(1);
+			const runs = [false, true].map(on => {
+				setFusedKernels(on);
+				return countDispatches(() => tf.tidy(() => stageStep(stage, weights, B, S)));
+			});
+			setFusedKernels(true);
+			const [stock, fused] = runs as [ReturnType<typeof countDispatches<tf.Tensor[]>>, ReturnType<typeof countDispatches<tf.Tensor[]>>];
+			const top = [...fused.byProgram].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, n]) => `${k} ${n}`).join(', ');
+			t.diagnostic(`devnet ${split.kind} at ${B}x${S} [${split.start}, ${split.end}]: ${stock.total} dispatches stock, ${fused.total} fused (${top})`);
+			assert.ok(fused.total < stock.total);
+			const [a, b] = [await Promise.all(stock.result.map(x => x.data())), await Promise.all(fused.result.map(x => x.data()))];
+			assertClose(b as Float32Array[], a as Float32Array[], `devnet ${split.kind} fused vs stock`);
+			tf.dispose([...stock.result, ...fused.result, ...weights]);
+			stage.dispose();
+		}
+	} finally {
+		setFusedKernels(true);
+		await tf.setBackend('cpu');
 	}
 });
