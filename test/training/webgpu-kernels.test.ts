@@ -7,6 +7,7 @@ import {before, test} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {initBackend} from '../../source/training/backend.js';
 import {getPublicModel} from '../../source/training/llama3/config.js';
+import {InnerOptimizer} from '../../source/training/llama3/inner-optimizer.js';
 import {shiftedCrossEntropy} from '../../source/training/llama3/loss.js';
 import {LlamaStage} from '../../source/training/llama3/stages.js';
 import {countDispatches} from '../../source/training/webgpu/count.js';
@@ -128,6 +129,28 @@ test('shifted cross-entropy over the vocabulary: loss and logits gradient, vocab
 	}
 });
 
+test('NAdam and AdamW steps (stage beta1, decay, gradient scale inside the kernel): parameters and moments over 3 steps', async t => {
+	if (!gpu(t)) return;
+	const shapes = [[7, 30], [130], [1]];
+	for (const kind of ['nadam', 'adamw'] as const) {
+		const run = (fused: boolean) => () => {
+			const opt = new InnerOptimizer(kind, {lr: 2e-2, beta1: 0.93, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, momentumDecay: 1}, shapes.length + 1);
+			let ps: tf.Tensor[] = [...shapes.map((sh, k) => tf.tensor(values(sh.reduce((a, b) => a * b, 1), k + 1), sh)), tf.ones([3])];
+			for (let step = 0; step < 3; step++) {
+				const gs = [...shapes.map((sh, k) => tf.tensor(values(sh.reduce((a, b) => a * b, 1), 10 * step + k + 2, 3), sh)), null];
+				const scale = 0.25 + step;
+				ps = opt.step(ps, fused ? gs : gs.map(g => g && tf.mul(g, scale)), 2e-2, fused ? scale : 1);
+			}
+			const states = shapes.map((_, i) => opt.state(i)!).flatMap(st => [st.expAvg.clone(), st.expAvgSq.clone()]);
+			opt.dispose();
+			return [...ps, ...states];
+		};
+		const want = await on('cpu', run(false));
+		const got = await on('webgpu', run(true));
+		assertClose(got, want, `${kind} step`);
+	}
+});
+
 /** A devnet stage's miner work on webgpu: forward, then backward (the tail: the loss and its backward). */
 function stageStep(stage: LlamaStage, weights: tf.Tensor[], b: number, s: number): tf.Tensor[] {
 	const {cfg} = stage;
@@ -159,7 +182,21 @@ test('dispatches of one devnet stage forward + backward (batch 2, seq 32; IOTA_D
 			assert.ok(fused.total < stock.total);
 			const [a, b] = [await Promise.all(stock.result.map(x => x.data())), await Promise.all(fused.result.map(x => x.data()))];
 			assertClose(b as Float32Array[], a as Float32Array[], `devnet ${split.kind} fused vs stock`);
-			tf.dispose([...stock.result, ...fused.result, ...weights]);
+			// One NAdam step over the stage (what StageState.applyStep runs after the clip).
+			const grads = weights.map((_, i) => (stage.isUsed(i) ? tf.onesLike(weights[i]!) : null));
+			const steps = [false, true].map(on => {
+				setFusedKernels(on);
+				const opt = InnerOptimizer.forStage(splits.length, splits.indexOf(split), false, weights.length);
+				const step = (w: tf.Tensor[]) => opt.step(w, on ? grads : grads.map(g => g && tf.mul(g, 0.5)), 1e-3, on ? 0.5 : 1);
+				const first = step(weights); // counts the second step: the first also zero-fills the moments
+				const counted = countDispatches(() => step(first));
+				tf.dispose([...first, ...counted.result].filter((p, i) => p !== weights[i % weights.length]));
+				opt.dispose();
+				return counted.total;
+			});
+			setFusedKernels(true);
+			t.diagnostic(`devnet ${split.kind} NAdam step (the second): ${steps[0]} dispatches stock (with the clip scale), ${steps[1]} fused`);
+			tf.dispose([...stock.result, ...fused.result, ...weights, ...grads.filter(g => g !== null)]);
 			stage.dispose();
 		}
 	} finally {
