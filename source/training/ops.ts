@@ -2,22 +2,25 @@
 // - batched matMul: stock gradients use transposed products (10-30x slower on wasm, slower on WebGPU too),
 //   so gradients here transpose explicitly and use plain products.
 // - rmsNorm: a fused gradient, no CPU-born ones() tensors.
-// On webgpu, rmsNorm and silu run as fused WGSL kernels (./webgpu/), one dispatch each way.
+// On webgpu, bmm, rmsNorm and silu run as fused WGSL kernels (./webgpu/).
 import * as tf from '@tensorflow/tfjs';
-import {useFused} from './webgpu/program.js';
+import {fusedMatMul} from './webgpu/matmul.js';
+import {useFused, useFusedMatMul} from './webgpu/program.js';
 import {fusedRmsNorm} from './webgpu/rmsnorm.js';
 import {fusedSilu} from './webgpu/swiglu.js';
 
 const bT = (x: tf.Tensor) => tf.transpose(x, [0, 2, 1]);
 
-/** Batched [b, n, k] x [b, k, m] with transpose-free gradients. */
-export const bmm = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+const stockBmm = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
 	save([a, b]);
 	return {
 		value: tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D),
 		gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor3D, bT(saved[1]!) as tf.Tensor3D), tf.matMul(bT(saved[0]!) as tf.Tensor3D, dy as tf.Tensor3D)],
 	};
 }) as any) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor3D;
+
+/** Batched [b, n, k] x [b, k, m] with transpose-free gradients (webgpu: the tiled kernel, no transposes at all). */
+export const bmm = (a: tf.Tensor, b: tf.Tensor): tf.Tensor3D => (useFusedMatMul() ? fusedMatMul(a, b) as tf.Tensor3D : stockBmm(a, b));
 
 // A JS number used as an operand becomes a new tensor uploaded on every call (a staging buffer per
 // use on WebGPU); these constants are made once per backend and kept.

@@ -11,8 +11,9 @@ import {InnerOptimizer} from '../../source/training/llama3/inner-optimizer.js';
 import {shiftedCrossEntropy} from '../../source/training/llama3/loss.js';
 import {LlamaStage} from '../../source/training/llama3/stages.js';
 import {countDispatches} from '../../source/training/webgpu/count.js';
-import {setFusedKernels} from '../../source/training/webgpu/program.js';
+import {setFusedKernels, setFusedMatMul} from '../../source/training/webgpu/program.js';
 import {causalMask, rmsNorm, rope, silu} from '../../source/training/ops.js';
+import {fusedMatMul} from '../../source/training/webgpu/matmul.js';
 import {fusedAddColumns} from '../../source/training/webgpu/residual.js';
 import {fusedRmsNorm} from '../../source/training/webgpu/rmsnorm.js';
 import {fusedRopeHeads} from '../../source/training/webgpu/rope.js';
@@ -151,6 +152,19 @@ test('NAdam and AdamW steps (stage beta1, decay, gradient scale inside the kerne
 	}
 });
 
+test('tiled matmul, all four transpose forms, 2-D and batched, sides not multiples of the 64 tile: product and both gradients', async t => {
+	if (!gpu(t)) return;
+	for (const [batch, m, k, n] of [[0, 130, 17, 5], [2, 70, 33, 65], [3, 1, 200, 64]] as const) {
+		for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+			const pre = batch ? [batch] : [];
+			const shapes = [[...pre, ...(ta ? [k, m] : [m, k])], [...pre, ...(tb ? [n, k] : [k, n])]];
+			await check(`matmul ${[batch, m, k, n, ta, tb]}`, shapes, (a, b) => tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D, ta, tb), (a, b) => fusedMatMul(a!, b!, ta, tb));
+		}
+	}
+});
+
+type Counted = ReturnType<typeof countDispatches<tf.Tensor[]>>;
+
 /** A devnet stage's miner work on webgpu: forward, then backward (the tail: the loss and its backward). */
 function stageStep(stage: LlamaStage, weights: tf.Tensor[], b: number, s: number): tf.Tensor[] {
 	const {cfg} = stage;
@@ -171,15 +185,18 @@ test('dispatches of one devnet stage forward + backward (batch 2, seq 32; IOTA_D
 		for (const split of splits) {
 			const stage = new LlamaStage(cfg, split);
 			const weights = stage.init(1);
-			const runs = [false, true].map(on => {
+			const runs = ([[false, false], [true, false], [true, true]] as const).map(([on, mm]) => {
 				setFusedKernels(on);
+				setFusedMatMul(mm);
 				return countDispatches(() => tf.tidy(() => stageStep(stage, weights, B, S)));
 			});
 			setFusedKernels(true);
-			const [stock, fused] = runs as [ReturnType<typeof countDispatches<tf.Tensor[]>>, ReturnType<typeof countDispatches<tf.Tensor[]>>];
+			setFusedMatMul(true);
+			const [stock, noMatMul, fused] = runs as [Counted, Counted, Counted];
 			const top = [...fused.byProgram].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, n]) => `${k} ${n}`).join(', ');
-			t.diagnostic(`devnet ${split.kind} at ${B}x${S} [${split.start}, ${split.end}]: ${stock.total} dispatches stock, ${fused.total} fused (${top})`);
-			assert.ok(fused.total < stock.total);
+			t.diagnostic(`devnet ${split.kind} at ${B}x${S} [${split.start}, ${split.end}]: ${stock.total} dispatches stock, ${noMatMul.total} fused without the matmul, ${fused.total} fused (${top})`);
+			assert.ok(fused.total < noMatMul.total && noMatMul.total < stock.total);
+			tf.dispose(noMatMul.result);
 			const [a, b] = [await Promise.all(stock.result.map(x => x.data())), await Promise.all(fused.result.map(x => x.data()))];
 			assertClose(b as Float32Array[], a as Float32Array[], `devnet ${split.kind} fused vs stock`);
 			// One NAdam step over the stage (what StageState.applyStep runs after the clip).
@@ -201,6 +218,7 @@ test('dispatches of one devnet stage forward + backward (batch 2, seq 32; IOTA_D
 		}
 	} finally {
 		setFusedKernels(true);
+		setFusedMatMul(true);
 		await tf.setBackend('cpu');
 	}
 });

@@ -2,7 +2,8 @@
 // the bottleneck block (fc4) and the bottleneck decoder with its partial residuals.
 import * as tf from '@tensorflow/tfjs';
 import {bmm, constant, rmsNorm, rope, silu} from '../ops.js';
-import {useFused} from '../webgpu/program.js';
+import {fusedMatMul} from '../webgpu/matmul.js';
+import {useFused, useFusedMatMul} from '../webgpu/program.js';
 import {fusedAddColumns} from '../webgpu/residual.js';
 import {fusedRopeHeads} from '../webgpu/rope.js';
 import {fusedCausalSoftmax} from '../webgpu/softmax.js';
@@ -51,8 +52,8 @@ export function attention(x: tf.Tensor2D, w: BlockWeights, ctx: BlockContext): t
 	const q = ropeHeads(linear(x, w('att.W_query.weight')), ctx, h);
 	const k = repeatKv(ropeHeads(linear(x, w('att.W_key.weight')), ctx, kv), ctx);
 	const v = repeatKv(splitHeads(linear(x, w('att.W_value.weight')), ctx, kv), ctx);
-	const kT = tf.transpose(tf.reshape(k, [b * h, t, hd]), [0, 2, 1]);
-	const scores = bmm(tf.reshape(q, [b * h, t, hd]), kT);
+	const [q3, k3] = [tf.reshape(q, [b * h, t, hd]), tf.reshape(k, [b * h, t, hd])];
+	const scores = useFusedMatMul() ? fusedMatMul(q3, k3, false, true) as tf.Tensor3D : bmm(q3, tf.transpose(k3, [0, 2, 1]));
 	const o = bmm(causalSoftmax(scores, hd, ctx), tf.reshape(v, [b * h, t, hd]));
 	const merged = tf.reshape(tf.transpose(tf.reshape(o, [b, h, t, hd]), [0, 2, 1, 3]), [b * t, e]);
 	return linear(merged, w('att.out_proj.weight'));

@@ -39,6 +39,13 @@ export function setFusedKernels(on: boolean): void { enabled = on; }
 /** Whether the training ops should take the fused path: only on the webgpu backend. */
 export const useFused = (): boolean => enabled && tf.getBackend() === 'webgpu';
 
+// The tiled matmul is checked but not yet timed on a GPU against TF.js's packed one: IOTA_WEBGPU_FUSED_MATMUL=0 keeps TF.js's.
+let matmulEnabled = process.env.IOTA_WEBGPU_FUSED_MATMUL !== '0';
+/** Turns the fused matmul alone off or on (the other fused kernels stay as setFusedKernels left them). */
+export function setFusedMatMul(on: boolean): void { matmulEnabled = on; }
+/** Whether linear/bmm/attention scores take the tiled WGSL matmul. */
+export const useFusedMatMul = (): boolean => matmulEnabled && useFused();
+
 type Make = (inputs: TensorInfo[], attrs: Record<string, unknown>) => ProgramSpec;
 const registered = new Set<string>();
 
