@@ -152,7 +152,7 @@ test('NAdam and AdamW steps (stage beta1, decay, gradient scale inside the kerne
 	}
 });
 
-test('tiled matmul, all four transpose forms, 2-D and batched, sides not multiples of the 64 tile: product and both gradients', async t => {
+test('tiled matmul, all four transpose forms, 2-D, batched and GQA-shared, sides not multiples of the 64 tile: product and both gradients', async t => {
 	if (!gpu(t)) return;
 	for (const [batch, m, k, n] of [[0, 130, 17, 5], [2, 70, 33, 65], [3, 1, 200, 64]] as const) {
 		for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
@@ -160,6 +160,11 @@ test('tiled matmul, all four transpose forms, 2-D and batched, sides not multipl
 			const shapes = [[...pre, ...(ta ? [k, m] : [m, k])], [...pre, ...(tb ? [n, k] : [k, n])]];
 			await check(`matmul ${[batch, m, k, n, ta, tb]}`, shapes, (a, b) => tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D, ta, tb), (a, b) => fusedMatMul(a!, b!, ta, tb));
 		}
+	}
+	// GQA: B's batch g serves A's batches 2g and 2g+1, as repeatKv's repeat_interleave; B's gradient sums both.
+	const repeat = (y: tf.Tensor) => tf.reshape(tf.tile(tf.reshape(y, [3, 1, y.size / 3]), [1, 2, 1]), [6, ...y.shape.slice(1)]);
+	for (const tb of [false, true]) {
+		await check(`gqa matmul ${tb}`, [[6, 70, 33], tb ? [3, 65, 33] : [3, 33, 65]], (a, b) => tf.matMul(a as tf.Tensor3D, repeat(b!) as tf.Tensor3D, false, tb), (a, b) => fusedMatMul(a!, b!, false, tb, 2));
 	}
 });
 
