@@ -11,6 +11,7 @@ import {LlamaStage} from './llama3/stages.js';
 import type {StepResult} from './protocol.js';
 import {assertFinite, type TensorData} from './tensor-data.js';
 import {useFused} from './webgpu/program.js';
+import {fusedSumSquares} from './webgpu/sumsq.js';
 
 export type StageStateOptions = {seed?: number; clipNorm?: number; useAdamW?: boolean};
 
@@ -61,6 +62,7 @@ export class StageState {
 		if (!this.acc || this.count === 0) throw new UserError('optimizer step without any backward pass');
 		const present = this.acc.filter((g): g is tf.Tensor => g !== null);
 		const count = this.count;
+		if (useFused()) return tf.tidy(() => tf.sqrt(fusedSumSquares(present)).div(count) as tf.Scalar);
 		return tf.tidy(() => tf.sqrt(present.map(g => tf.sum(tf.square(g))).reduce((a, b) => tf.add(a, b))).div(count) as tf.Scalar);
 	}
 

@@ -10,10 +10,12 @@ import {getPublicModel} from '../../source/training/llama3/config.js';
 import {InnerOptimizer} from '../../source/training/llama3/inner-optimizer.js';
 import {shiftedCrossEntropy} from '../../source/training/llama3/loss.js';
 import {LlamaStage} from '../../source/training/llama3/stages.js';
+import {StageState} from '../../source/training/stage-state.js';
 import {countDispatches} from '../../source/training/webgpu/count.js';
 import {setFusedKernels, setFusedMatMul} from '../../source/training/webgpu/program.js';
 import {causalMask, rmsNorm, rope, silu} from '../../source/training/ops.js';
 import {fusedMatMul} from '../../source/training/webgpu/matmul.js';
+import {fusedSumSquares} from '../../source/training/webgpu/sumsq.js';
 import {fusedAddColumns} from '../../source/training/webgpu/residual.js';
 import {fusedRmsNorm} from '../../source/training/webgpu/rmsnorm.js';
 import {fusedRopeHeads} from '../../source/training/webgpu/rope.js';
@@ -168,6 +170,15 @@ test('tiled matmul, all four transpose forms, 2-D, batched and GQA-shared, sides
 	}
 });
 
+test('sum of squares over 9 tensors (two groups of up to 7 inputs, chunks of 4096): the gradient norm', async t => {
+	if (!gpu(t)) return;
+	const sizes = [1, 7, 5000, 4096, 300, 9000, 2, 130, 64];
+	const make = () => sizes.map((n, k) => tf.tensor1d(values(n, k + 1)));
+	const want = await on('cpu', () => [tf.addN(make().map(x => tf.sum(tf.square(x))))]);
+	const got = await on('webgpu', () => [fusedSumSquares(make())]);
+	assertClose(got, want, 'sum of squares');
+});
+
 type Counted = ReturnType<typeof countDispatches<tf.Tensor[]>>;
 
 /** A devnet stage's miner work on webgpu: forward, then backward (the tail: the loss and its backward). */
@@ -204,20 +215,25 @@ test('dispatches of one devnet stage forward + backward (batch 2, seq 32; IOTA_D
 			tf.dispose(noMatMul.result);
 			const [a, b] = [await Promise.all(stock.result.map(x => x.data())), await Promise.all(fused.result.map(x => x.data()))];
 			assertClose(b as Float32Array[], a as Float32Array[], `devnet ${split.kind} fused vs stock`);
-			// One NAdam step over the stage (what StageState.applyStep runs after the clip).
+			// The optimizer step a StageState runs (gradient norm, clip, NAdam), counted on its second step.
 			const grads = weights.map((_, i) => (stage.isUsed(i) ? tf.onesLike(weights[i]!) : null));
-			const steps = [false, true].map(on => {
+			const steps: number[] = [];
+			for (const on of [false, true]) {
 				setFusedKernels(on);
-				const opt = InnerOptimizer.forStage(splits.length, splits.indexOf(split), false, weights.length);
-				const step = (w: tf.Tensor[]) => opt.step(w, on ? grads : grads.map(g => g && tf.mul(g, 0.5)), 1e-3, on ? 0.5 : 1);
-				const first = step(weights); // counts the second step: the first also zero-fills the moments
-				const counted = countDispatches(() => step(first));
-				tf.dispose([...first, ...counted.result].filter((p, i) => p !== weights[i % weights.length]));
-				opt.dispose();
-				return counted.total;
-			});
+				const state = new StageState({cfg, splits}, splits.indexOf(split), {seed: 1});
+				let total = 0;
+				for (let k = 0; k < 2; k++) {
+					state.accumulate(grads.map(g => g && g.clone()));
+					const norm = countDispatches(() => state.gradNormTensor());
+					const value = (await norm.result.data())[0]!;
+					norm.result.dispose();
+					total = norm.total + countDispatches(() => state.applyStep(1e-3, value)).total;
+				}
+				steps.push(total);
+				state.stage.dispose();
+			}
 			setFusedKernels(true);
-			t.diagnostic(`devnet ${split.kind} NAdam step (the second): ${steps[0]} dispatches stock (with the clip scale), ${steps[1]} fused`);
+			t.diagnostic(`devnet ${split.kind} optimizer step (norm, clip, NAdam; the second): ${steps[0]} dispatches stock, ${steps[1]} fused`);
 			tf.dispose([...stock.result, ...fused.result, ...weights, ...grads.filter(g => g !== null)]);
 			stage.dispose();
 		}
