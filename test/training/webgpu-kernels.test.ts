@@ -14,7 +14,7 @@ import {StageState} from '../../source/training/stage-state.js';
 import {countDispatches} from '../../source/training/webgpu/count.js';
 import {setFusedKernels, setFusedMatMul} from '../../source/training/webgpu/program.js';
 import {causalMask, rmsNorm, rope, silu} from '../../source/training/ops.js';
-import {fusedMatMul} from '../../source/training/webgpu/matmul.js';
+import {fusedHeadsPV, fusedMatMul} from '../../source/training/webgpu/matmul.js';
 import {fusedSumSquares} from '../../source/training/webgpu/sumsq.js';
 import {fusedAddColumns} from '../../source/training/webgpu/residual.js';
 import {fusedRmsNorm} from '../../source/training/webgpu/rmsnorm.js';
@@ -154,7 +154,7 @@ test('NAdam and AdamW steps (stage beta1, decay, gradient scale inside the kerne
 	}
 });
 
-test('tiled matmul, all four transpose forms, 2-D, batched and GQA-shared, sides not multiples of the 64 tile: product and both gradients', async t => {
+test('tiled matmul, all four transpose forms, 2-D, batched, GQA-shared and on heads in place, sides not multiples of the 64 tile: product and both gradients', async t => {
 	if (!gpu(t)) return;
 	for (const [batch, m, k, n] of [[0, 130, 17, 5], [2, 70, 33, 65], [3, 1, 200, 64]] as const) {
 		for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
@@ -168,6 +168,13 @@ test('tiled matmul, all four transpose forms, 2-D, batched and GQA-shared, sides
 	for (const tb of [false, true]) {
 		await check(`gqa matmul ${tb}`, [[6, 70, 33], tb ? [3, 65, 33] : [3, 33, 65]], (a, b) => tf.matMul(a as tf.Tensor3D, repeat(b!) as tf.Tensor3D, false, tb), (a, b) => fusedMatMul(a!, b!, false, tb, 2));
 	}
+	// Attention's P V on the [b*t, n*hd] activations: heads split from v and merged into the output in place.
+	const [b, h, kv, tt, hd] = [2, 4, 2, 70, 8];
+	await check('heads P V', [[b * h, tt, tt], [b * tt, kv * hd]], (p, v) => {
+		const heads = tf.reshape(tf.transpose(tf.reshape(v!, [b, tt, kv, hd]), [0, 2, 1, 3]), [b * kv, 1, tt * hd]);
+		const o = tf.matMul(p as tf.Tensor3D, tf.reshape(tf.tile(heads, [1, h / kv, 1]), [b * h, tt, hd]) as tf.Tensor3D);
+		return tf.reshape(tf.transpose(tf.reshape(o, [b, h, tt, hd]), [0, 2, 1, 3]), [b * tt, h * hd]);
+	}, (p, v) => fusedHeadsPV(p as tf.Tensor3D, v as tf.Tensor2D, b, h, kv));
 });
 
 test('sum of squares over 9 tensors (two groups of up to 7 inputs, chunks of 4096): the gradient norm', async t => {

@@ -2,7 +2,7 @@
 // the bottleneck block (fc4) and the bottleneck decoder with its partial residuals.
 import * as tf from '@tensorflow/tfjs';
 import {bmm, constant, rmsNorm, rope, silu} from '../ops.js';
-import {fusedMatMul} from '../webgpu/matmul.js';
+import {fusedHeadsPV, fusedMatMul} from '../webgpu/matmul.js';
 import {useFused, useFusedMatMul} from '../webgpu/program.js';
 import {fusedAddColumns} from '../webgpu/residual.js';
 import {fusedRopeHeads} from '../webgpu/rope.js';
@@ -45,34 +45,30 @@ function causalSoftmax(s: tf.Tensor3D, hd: number, ctx: BlockContext): tf.Tensor
 	return tf.softmax(tf.add(tf.mul(s, constant(1 / Math.sqrt(hd))), ctx.mask));
 }
 
-/** Attention output [b*h, t, hd] of the heads (TF.js ops: K and V repeated over their query heads). */
-function stockHeads(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, ctx: BlockContext): tf.Tensor3D {
+/** Attention output [b*t, h*hd] (heads merged) of q, k [b, n, t, hd] and v [b*t, kv*hd] (TF.js ops: K and V repeated). */
+function stockHeads(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor2D, ctx: BlockContext): tf.Tensor2D {
 	const {b, t} = ctx;
 	const [h, hd] = [q.shape[1], q.shape[3]];
 	const kT = tf.transpose(tf.reshape(repeatKv(k, ctx), [b * h, t, hd]), [0, 2, 1]);
 	const scores = bmm(tf.reshape(q, [b * h, t, hd]), kT);
-	return bmm(causalSoftmax(scores, hd, ctx), tf.reshape(repeatKv(v, ctx), [b * h, t, hd]));
+	const o = bmm(causalSoftmax(scores, hd, ctx), tf.reshape(repeatKv(splitHeads(v, ctx, ctx.cfg.n_kv_groups), ctx), [b * h, t, hd]));
+	return tf.reshape(tf.transpose(tf.reshape(o, [b, h, t, hd]), [0, 2, 1, 3]), [b * t, h * hd]);
 }
 
-/** The same on webgpu: the tiled matmul reads K transposed and shares each K/V head among its query heads in place. */
-function fusedHeads(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, ctx: BlockContext): tf.Tensor3D {
+/** The same on webgpu: the tiled matmul reads K transposed, shares each K/V head among its query heads and reads/writes heads in place. */
+function fusedHeads(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor2D, ctx: BlockContext): tf.Tensor2D {
 	const {b, t} = ctx;
 	const [h, kv, hd] = [q.shape[1], k.shape[1], q.shape[3]];
-	const shared = (y: tf.Tensor4D) => tf.reshape(y, [b * kv, t, hd]);
-	const scores = fusedMatMul(tf.reshape(q, [b * h, t, hd]), shared(k), false, true, h / kv) as tf.Tensor3D;
-	return fusedMatMul(causalSoftmax(scores, hd, ctx), shared(v), false, false, h / kv) as tf.Tensor3D;
+	const scores = fusedMatMul(tf.reshape(q, [b * h, t, hd]), tf.reshape(k, [b * kv, t, hd]), false, true, h / kv) as tf.Tensor3D;
+	return fusedHeadsPV(causalSoftmax(scores, hd, ctx) as tf.Tensor3D, v, b, h, kv);
 }
 
 export function attention(x: tf.Tensor2D, w: BlockWeights, ctx: BlockContext): tf.Tensor2D {
-	const {n_heads: h, n_kv_groups: kv, emb_dim: e} = ctx.cfg;
-	const {b, t} = ctx;
-	const hd = e / h;
+	const {n_heads: h, n_kv_groups: kv} = ctx.cfg;
 	const q = ropeHeads(linear(x, w('att.W_query.weight')), ctx, h);
 	const k = ropeHeads(linear(x, w('att.W_key.weight')), ctx, kv);
-	const v = splitHeads(linear(x, w('att.W_value.weight')), ctx, kv);
-	const o = (useFusedMatMul() ? fusedHeads : stockHeads)(q, k, v, ctx);
-	const merged = tf.reshape(tf.transpose(tf.reshape(o, [b, h, t, hd]), [0, 2, 1, 3]), [b * t, e]);
-	return linear(merged, w('att.out_proj.weight'));
+	const v = linear(x, w('att.W_value.weight'));
+	return linear((useFusedMatMul() ? fusedHeads : stockHeads)(q, k, v, ctx), w('att.out_proj.weight'));
 }
 
 /** fc3(silu(fc1 x) * fc2 x): [b*t, emb]. */

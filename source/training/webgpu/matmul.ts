@@ -1,21 +1,34 @@
-// Tiled fp32 matmul with transposes read in place: op(A) op(B), 64x64 output tiles, 4x4 per invocation; GQA-shared B.
+// Tiled fp32 matmul over strided operands: transposes, GQA-shared K/V and head layouts read in place; 64x64 tiles.
 import * as tf from '@tensorflow/tfjs';
 import {runFused, type ProgramSpec} from './program.js';
 
 const WG = 256;
+
+/**
+ * Where element (r, c) of batch x of a logical matrix sits: (x / heads) * outer + (x % heads) * head + r * row + c * col.
+ * That covers contiguous [batch, rows, cols] tensors, their transposes, and heads inside [b*t, n*hd] activations.
+ */
+export type Layout = [heads: number, outer: number, head: number, row: number, col: number];
+/** A stored contiguous [batch, rows, cols] tensor, read as itself or transposed. */
+export const dense = (rows: number, cols: number, trans = false): Layout => [1, rows * cols, 0, trans ? 1 : cols, trans ? cols : 1];
+/** Heads of [b*t, n*hd] (batch bi*n + hi, rows time, columns hd), or their transposes. */
+export const headsOf = (t: number, n: number, hd: number, trans = false): Layout => [n, t * n * hd, hd, trans ? 1 : n * hd, trans ? n * hd : 1];
+
 // batch: output batches; pair i (of batch * group) reads A's batch i / repA and B's i / repB; group pairs sum into one output.
-const uniforms = 'batch : i32, m : i32, n : i32, k : i32, repA : i32, repB : i32, group : i32,';
+const fields = ['batch', 'm', 'n', 'k', 'repA', 'repB', 'group', ...['a', 'b', 'c'].flatMap(x => ['Heads', 'Outer', 'Head', 'Row', 'Col'].map(f => x + f))];
+const uniforms = fields.map(f => `${f} : i32,`).join(' ');
 
 /** Element (r, c) of op(X) [rows, cols] in X's batch xb (-1: a workgroup past the end), 0 outside. */
-const load = (name: string, trans: boolean, rows: string, cols: string) => `
+const load = (name: string, x: string, rows: string, cols: string) => `
 fn load${name}(xb: i32, r: i32, c: i32) -> f32 {
   if (xb < 0 || r >= ${rows} || c >= ${cols}) { return 0.0; }
-  return ${name}[xb * ${rows} * ${cols} + ${trans ? `c * ${rows} + r` : `r * ${cols} + c`}];
+  let base = (xb / uniforms.${x}Heads) * uniforms.${x}Outer + (xb % uniforms.${x}Heads) * uniforms.${x}Head;
+  return ${name}[base + r * uniforms.${x}Row + c * uniforms.${x}Col];
 }`;
 
-function code(transA: boolean, transB: boolean): string {
-	return `${load('A', transA, 'uniforms.m', 'uniforms.k')}
-${load('B', transB, 'uniforms.k', 'uniforms.n')}
+function code(): string {
+	return `${load('A', 'a', 'uniforms.m', 'uniforms.k')}
+${load('B', 'b', 'uniforms.k', 'uniforms.n')}
 var<workgroup> As: array<f32, 1024>;
 var<workgroup> Bs: array<f32, 1024>;
 fn main(index: i32) {
@@ -50,38 +63,41 @@ fn main(index: i32) {
     }
   }
   if (live) {
+    let base = (b / uniforms.cHeads) * uniforms.cOuter + (b % uniforms.cHeads) * uniforms.cHead;
     for (var i = 0; i < 4; i++) {
       for (var j = 0; j < 4; j++) {
         let r = row0 + ty * 4 + i;
         let c = col0 + tx * 4 + j;
-        if (r < uniforms.m && c < uniforms.n) { result[(b * uniforms.m + r) * uniforms.n + c] = acc[i * 4 + j]; }
+        if (r < uniforms.m && c < uniforms.n) { result[base + r * uniforms.cRow + c * uniforms.cCol] = acc[i * 4 + j]; }
       }
     }
   }
 }`;
 }
 
-type Form = {transA: boolean; transB: boolean; repB: number; group: number};
+/** A product's sizes and layouts: output [batch] x [m, n], inner k; pairs batch * group. */
+type Form = {m: number; n: number; k: number; batch: number; repA: number; repB: number; group: number; la: Layout; lb: Layout; lc: Layout; shape: number[]};
 
-function spec(a: tf.TensorInfo, b: tf.TensorInfo, {transA, transB, repB, group}: Form): ProgramSpec {
-	const [ba, ra, ca] = a.shape.length === 3 ? a.shape : [1, ...a.shape];
-	const [bb, rb, cb] = b.shape.length === 3 ? b.shape : [1, ...b.shape];
+function spec(f: Form): ProgramSpec {
+	return {
+		key: 'matmul_strided', inputs: ['A', 'B'], code: code(), workgroup: WG, outputShape: f.shape,
+		threads: f.batch * Math.ceil(f.m / 64) * Math.ceil(f.n / 64) * WG, uniforms,
+		uniformData: [f.batch, f.m, f.n, f.k, f.repA, f.repB, f.group, ...f.la, ...f.lb, ...f.lc].map(v => ({type: 'int32' as const, data: [v]})),
+	};
+}
+
+const run = (a: tf.Tensor, b: tf.Tensor, f: Form) => runFused('MatMulStrided', (_, at) => spec(at as unknown as Form), [a, b], f);
+
+/** op(a) op(b) of contiguous operands; b's batch i serves a's batches i*repB ..; `group` consecutive products sum. */
+function product(a: tf.Tensor, b: tf.Tensor, transA: boolean, transB: boolean, repB = 1, group = 1): tf.Tensor {
+	const [ba, ra, ca] = a.rank === 3 ? a.shape : [1, ...a.shape];
+	const [bb, rb, cb] = b.rank === 3 ? b.shape : [1, ...b.shape];
 	const [m, k] = transA ? [ca!, ra!] : [ra!, ca!];
 	const [k2, n] = transB ? [cb!, rb!] : [rb!, cb!];
 	if (k !== k2 || ba !== bb! * repB || ba! % group !== 0) throw new Error(`matmul shapes ${a.shape} x ${b.shape} (transposed ${transA}, ${transB}; B shared by ${repB}, ${group} summed)`);
 	const batch = ba! / group;
-	const outputShape = a.shape.length === 3 ? [batch, m, n] : [m, n];
-	return {
-		key: `matmul_${transA}_${transB}`, inputs: ['A', 'B'], code: code(transA, transB), workgroup: WG, outputShape,
-		threads: batch * Math.ceil(m / 64) * Math.ceil(n / 64) * WG, uniforms,
-		uniformData: [batch, m, n, k, 1, repB, group].map(v => ({type: 'int32' as const, data: [v]})),
-	};
-}
-
-/** Runs op(a) op(b); b's batch i serves a's batches i*repB .. i*repB+repB-1; `group` consecutive products are summed. */
-function product(a: tf.Tensor, b: tf.Tensor, transA: boolean, transB: boolean, repB = 1, group = 1): tf.Tensor {
-	const form: Form = {transA, transB, repB, group};
-	return runFused(`MatMul${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}`, (ins, at) => spec(ins[0]!, ins[1]!, at as unknown as Form), [a, b], form);
+	const shape = a.rank === 3 ? [batch, m, n] : [m, n];
+	return run(a, b, {m, n, k, batch, repA: 1, repB, group, la: dense(ra!, ca!, transA), lb: dense(rb!, cb!, transB), lc: dense(m, n), shape});
 }
 
 /**
@@ -106,4 +122,26 @@ export function fusedMatMul(a: tf.Tensor, b: tf.Tensor, transA = false, transB =
 		};
 	}) as any);
 	return f(a, b);
+}
+
+/**
+ * Attention's P V with the heads read from and written to the [b*t, n*hd] activations in place: p [b*h, t, t],
+ * v [b*t, kv*hd] (kv heads, each serving h/kv query heads) -> [b*t, h*hd], with no head split or merge transposes.
+ */
+export function fusedHeadsPV(p: tf.Tensor3D, v: tf.Tensor2D, b: number, h: number, kv: number): tf.Tensor2D {
+	const [t, hd] = [p.shape[1], v.shape[1] / kv];
+	const rep = h / kv;
+	const [pd, pT] = [dense(t, t), dense(t, t, true)];
+	const f = tf.customGrad(((ps: tf.Tensor, vs: tf.Tensor, save: tf.GradSaveFunc) => {
+		save([ps, vs]);
+		return {
+			value: run(ps, vs, {m: t, n: hd, k: t, batch: b * h, repA: 1, repB: rep, group: 1, la: pd, lb: headsOf(t, kv, hd), lc: headsOf(t, h, hd), shape: [b * t, h * hd]}),
+			gradFunc: (dy: tf.Tensor, [pSaved, vSaved]: tf.Tensor[]) => [
+				// dP = dO V^T per query head; dV = P^T dO summed over the query heads of each kv head.
+				run(dy, vSaved!, {m: t, n: t, k: hd, batch: b * h, repA: 1, repB: rep, group: 1, la: headsOf(t, h, hd), lb: headsOf(t, kv, hd, true), lc: pd, shape: [b * h, t, t]}),
+				run(pSaved!, dy, {m: t, n: hd, k: t, batch: b * kv, repA: 1, repB: 1, group: rep, la: pT, lb: headsOf(t, h, hd), lc: headsOf(t, kv, hd), shape: [b * t, kv * hd]}),
+			],
+		};
+	}) as any);
+	return f(p, v) as tf.Tensor2D;
 }
