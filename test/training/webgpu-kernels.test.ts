@@ -12,8 +12,9 @@ import {shiftedCrossEntropy} from '../../source/training/llama3/loss.js';
 import {LlamaStage} from '../../source/training/llama3/stages.js';
 import {StageState} from '../../source/training/stage-state.js';
 import {countDispatches} from '../../source/training/webgpu/count.js';
-import {setFusedKernels, setFusedMatMul} from '../../source/training/webgpu/program.js';
+import {setFusedAttention, setFusedKernels, setFusedMatMul} from '../../source/training/webgpu/program.js';
 import {causalMask, rmsNorm, rope, silu} from '../../source/training/ops.js';
+import {fusedAttention} from '../../source/training/webgpu/attention.js';
 import {fusedHeadsPV, fusedMatMul} from '../../source/training/webgpu/matmul.js';
 import {fusedSumSquares} from '../../source/training/webgpu/sumsq.js';
 import {fusedAddColumns} from '../../source/training/webgpu/residual.js';
@@ -177,6 +178,22 @@ test('tiled matmul, all four transpose forms, 2-D, batched, GQA-shared and on he
 	}, (p, v) => fusedHeadsPV(p as tf.Tensor3D, v as tf.Tensor2D, b, h, kv));
 });
 
+test('fused causal GQA attention: output and q, k, v gradients, t = 70 (chunks of 64), head sizes 8 and 72, 2 and 1 query heads per kv head', async t => {
+	if (!gpu(t)) return;
+	for (const [b, h, kv, tt, hd] of [[2, 4, 2, 70, 8], [1, 2, 2, 5, 72]] as const) {
+		const scale = 1 / Math.sqrt(hd);
+		const repeat = (y: tf.Tensor) => tf.reshape(tf.tile(tf.reshape(y, [b * kv, 1, tt * hd]), [1, h / kv, 1]), [b * h, tt, hd]);
+		const stock = (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => {
+			const scores = tf.matMul(tf.reshape(q, [b * h, tt, hd]) as tf.Tensor3D, repeat(k) as tf.Tensor3D, false, true);
+			const p = tf.softmax(tf.add(tf.mul(scores, scale), causalMask(tt)));
+			const o = tf.matMul(p as tf.Tensor3D, repeat(tf.transpose(tf.reshape(v, [b, tt, kv, hd]), [0, 2, 1, 3])) as tf.Tensor3D);
+			return tf.reshape(tf.transpose(tf.reshape(o, [b, h, tt, hd]), [0, 2, 1, 3]), [b * tt, h * hd]);
+		};
+		await check(`attention ${[b, h, kv, tt, hd]}`, [[b, h, tt, hd], [b, kv, tt, hd], [b * tt, kv * hd]], stock,
+			(q, k, v) => fusedAttention(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor2D, scale));
+	}
+});
+
 test('sum of squares over 9 tensors (two groups of up to 7 inputs, chunks of 4096): the gradient norm', async t => {
 	if (!gpu(t)) return;
 	const sizes = [1, 7, 5000, 4096, 300, 9000, 2, 130, 64];
@@ -208,18 +225,22 @@ test('dispatches of one devnet stage forward + backward (batch 2, seq 32; IOTA_D
 		for (const split of splits) {
 			const stage = new LlamaStage(cfg, split);
 			const weights = stage.init(1);
-			const runs = ([[false, false], [true, false], [true, true]] as const).map(([on, mm]) => {
+			const runs = ([[false, false, false], [true, false, false], [true, true, false], [true, true, true]] as const).map(([on, mm, att]) => {
 				setFusedKernels(on);
 				setFusedMatMul(mm);
+				setFusedAttention(att);
 				return countDispatches(() => tf.tidy(() => stageStep(stage, weights, B, S)));
 			});
 			setFusedKernels(true);
 			setFusedMatMul(true);
-			const [stock, noMatMul, fused] = runs as [Counted, Counted, Counted];
+			setFusedAttention(true);
+			const [stock, noMatMul, noAttention, fused] = runs as [Counted, Counted, Counted, Counted];
 			const top = [...fused.byProgram].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, n]) => `${k} ${n}`).join(', ');
-			t.diagnostic(`devnet ${split.kind} at ${B}x${S} [${split.start}, ${split.end}]: ${stock.total} dispatches stock, ${noMatMul.total} fused without the matmul, ${fused.total} fused (${top})`);
-			assert.ok(fused.total < noMatMul.total && noMatMul.total < stock.total);
-			tf.dispose(noMatMul.result);
+			t.diagnostic(`devnet ${split.kind} at ${B}x${S} [${split.start}, ${split.end}]: ${stock.total} dispatches stock, ${noMatMul.total} fused without the matmul, ${noAttention.total} without the fused attention, ${fused.total} fused (${top})`);
+			assert.ok(fused.total < noAttention.total && noAttention.total < noMatMul.total && noMatMul.total < stock.total);
+			const [c, d] = [await Promise.all(noAttention.result.map(x => x.data())), await Promise.all(stock.result.map(x => x.data()))];
+			assertClose(c as Float32Array[], d as Float32Array[], `devnet ${split.kind} matmul-path attention vs stock`);
+			tf.dispose([...noMatMul.result, ...noAttention.result]);
 			const [a, b] = [await Promise.all(stock.result.map(x => x.data())), await Promise.all(fused.result.map(x => x.data()))];
 			assertClose(b as Float32Array[], a as Float32Array[], `devnet ${split.kind} fused vs stock`);
 			// The optimizer step a StageState runs (gradient norm, clip, NAdam), counted on its second step.
@@ -247,6 +268,7 @@ test('dispatches of one devnet stage forward + backward (batch 2, seq 32; IOTA_D
 	} finally {
 		setFusedKernels(true);
 		setFusedMatMul(true);
+		setFusedAttention(true);
 		await tf.setBackend('cpu');
 	}
 });

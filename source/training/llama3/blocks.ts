@@ -2,8 +2,9 @@
 // the bottleneck block (fc4) and the bottleneck decoder with its partial residuals.
 import * as tf from '@tensorflow/tfjs';
 import {bmm, constant, rmsNorm, rope, silu} from '../ops.js';
+import {fusedAttention, MAX_HEAD_DIM} from '../webgpu/attention.js';
 import {fusedHeadsPV, fusedMatMul} from '../webgpu/matmul.js';
-import {useFused, useFusedMatMul} from '../webgpu/program.js';
+import {useFused, useFusedAttention, useFusedMatMul} from '../webgpu/program.js';
 import {fusedAddColumns} from '../webgpu/residual.js';
 import {fusedRopeHeads} from '../webgpu/rope.js';
 import {fusedCausalSoftmax} from '../webgpu/softmax.js';
@@ -55,10 +56,14 @@ function stockHeads(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor2D, ctx: BlockCo
 	return tf.reshape(tf.transpose(tf.reshape(o, [b, h, t, hd]), [0, 2, 1, 3]), [b * t, h * hd]);
 }
 
-/** The same on webgpu: the tiled matmul reads K transposed, shares each K/V head among its query heads and reads/writes heads in place. */
+/**
+ * The same on webgpu: one fused attention kernel; or the tiled matmul reading K transposed, sharing each K/V head among
+ * its query heads and reading/writing heads in place, around the fused softmax.
+ */
 function fusedHeads(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor2D, ctx: BlockContext): tf.Tensor2D {
 	const {b, t} = ctx;
 	const [h, kv, hd] = [q.shape[1], k.shape[1], q.shape[3]];
+	if (useFusedAttention() && hd <= MAX_HEAD_DIM) return fusedAttention(q, k, v, 1 / Math.sqrt(hd));
 	const scores = fusedMatMul(tf.reshape(q, [b * h, t, hd]), tf.reshape(k, [b * kv, t, hd]), false, true, h / kv) as tf.Tensor3D;
 	return fusedHeadsPV(causalSoftmax(scores, hd, ctx) as tf.Tensor3D, v, b, h, kv);
 }

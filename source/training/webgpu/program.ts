@@ -46,6 +46,13 @@ export function setFusedMatMul(on: boolean): void { matmulEnabled = on; }
 /** Whether linear/bmm/attention scores take the tiled WGSL matmul. */
 export const useFusedMatMul = (): boolean => matmulEnabled && useFused();
 
+// The fused attention walks K and V per query row (no tiles yet): checked, not timed on a GPU. IOTA_WEBGPU_FUSED_ATTENTION=0 turns it off.
+let attentionEnabled = process.env.IOTA_WEBGPU_FUSED_ATTENTION !== '0';
+/** Turns the fused attention alone off or on (off: matmul + softmax kernels). */
+export function setFusedAttention(on: boolean): void { attentionEnabled = on; }
+/** Whether attention takes the single fused kernel (it needs the fused matmul's layouts on too). */
+export const useFusedAttention = (): boolean => attentionEnabled && useFusedMatMul();
+
 type Make = (inputs: TensorInfo[], attrs: Record<string, unknown>) => ProgramSpec;
 const registered = new Set<string>();
 
