@@ -78,9 +78,9 @@ async function check(what: string, shapes: number[][], stock: (...x: tf.Tensor[]
 
 const gpu = (t: {skip: (m: string) => void}) => { if (tf.findBackend('webgpu')) return true; t.skip(`no WebGPU adapter here (${why})`); return false; };
 
-test('RMSNorm: forward, dx and dg, on widths 5, 100, 128 and 300 (workgroup 64)', async t => {
+test('RMSNorm: forward, dx and dg, on widths 5, 100, 128, 300 and 40 (workgroup 64), 130 rows (dg chunks of 64)', async t => {
 	if (!gpu(t)) return;
-	for (const [rows, cols] of [[3, 5], [5, 100], [7, 128], [2, 300]] as const) {
+	for (const [rows, cols] of [[3, 5], [5, 100], [7, 128], [2, 300], [130, 40]] as const) {
 		await check(`rmsnorm ${rows}x${cols}`, [[rows, cols], [cols]], (x, g) => rmsNorm(x as tf.Tensor2D, g!, 1e-5), (x, g) => fusedRmsNorm(x as tf.Tensor2D, g!, 1e-5));
 	}
 });

@@ -1,4 +1,4 @@
-// Fused RMSNorm over the last axis: y = x * rsqrt(mean(x^2) + eps) * g in one dispatch; dx in one, dg in one.
+// Fused RMSNorm over the last axis: y = x * rsqrt(mean(x^2) + eps) * g in one dispatch; dx in one, dg in two.
 import * as tf from '@tensorflow/tfjs';
 import {reduceSnippet, ROW_WG, runFused, type ProgramSpec} from './program.js';
 
@@ -33,22 +33,35 @@ fn main(index: i32) {${rowHeader}
 }`;
 
 /**
- * dg[c] = sum over rows of dy x r: one workgroup per block of WG columns walks the rows, each row's r
- * recomputed by the whole workgroup (x is read cols/WG times over; cheap next to a dispatch at these widths).
+ * dg partial sums: workgroup w takes rows [64w, 64w + 64), finds their r (one row reduction each) and writes
+ * sum over its rows of dy x r for every column into [cols, chunks]; TF.js sums the chunks (last axis, one program).
+ * Each x row is read twice in all, whatever the width (a column-block kernel would reread it cols/64 times).
  */
 const dgCode = `${reduceSnippet(WG)}
+var<workgroup> rs: array<f32, 64>;
 fn main(index: i32) {
   let lane = index % ${WG};
-  let c = index;
-  var acc = 0.0;
-  for (var row = 0; row < uniforms.rows; row++) {
-    let base = row * uniforms.cols;
+  let chunk = index / ${WG};
+  let chunks = (uniforms.rows + 63) / 64;
+  let row0 = chunk * 64;
+  for (var rr = 0; rr < 64; rr++) {
+    let base = (row0 + rr) * uniforms.cols;
     var ss = 0.0;
-    for (var k = lane; k < uniforms.cols; k += ${WG}) { let v = X[base + k]; ss += v * v; }
-    let r = inverseSqrt(workgroupSum(lane, vec2<f32>(ss, 0.0)).x / f32(uniforms.cols) + uniforms.eps);
-    if (c < uniforms.cols) { acc += DY[base + c] * X[base + c] * r; }
+    if (row0 + rr < uniforms.rows) { for (var c = lane; c < uniforms.cols; c += ${WG}) { let v = X[base + c]; ss += v * v; } }
+    let total = workgroupSum(lane, vec2<f32>(ss, 0.0)).x;
+    if (lane == 0) { rs[rr] = inverseSqrt(total / f32(uniforms.cols) + uniforms.eps); }
   }
-  if (c < uniforms.cols) { result[c] = acc; }
+  workgroupBarrier();
+  if (chunk < chunks) {
+    for (var c = lane; c < uniforms.cols; c += ${WG}) {
+      var acc = 0.0;
+      for (var rr = 0; rr < 64 && row0 + rr < uniforms.rows; rr++) {
+        let at = (row0 + rr) * uniforms.cols + c;
+        acc += DY[at] * X[at] * rs[rr];
+      }
+      result[c * chunks + chunk] = acc;
+    }
+  }
 }`;
 
 function spec(kind: 'fwd' | 'dx' | 'dg', x: tf.TensorInfo, eps: number): ProgramSpec {
@@ -57,13 +70,15 @@ function spec(kind: 'fwd' | 'dx' | 'dg', x: tf.TensorInfo, eps: number): Program
 	const inputs = {fwd: ['X', 'G'], dx: ['X', 'G', 'DY'], dg: ['X', 'DY']}[kind];
 	return {
 		key: `rmsnorm_${kind}_${WG}`, inputs, code, workgroup: WG, uniforms,
-		outputShape: kind === 'dg' ? [cols] : [rows, cols],
-		threads: kind === 'dg' ? cols : rows * WG,
+		outputShape: kind === 'dg' ? [cols, Math.ceil(rows / 64)] : [rows, cols],
+		threads: kind === 'dg' ? Math.ceil(rows / 64) * WG : rows * WG,
 		uniformData: [{type: 'int32', data: [rows]}, {type: 'int32', data: [cols]}, {type: 'float32', data: [eps]}],
 	};
 }
 
-/** RMSNorm of x [rows, cols] with weight g [cols] on webgpu; the gradient takes two dispatches (dx, dg). */
+const sumChunks = (p: tf.Tensor) => (p.shape[1] === 1 ? tf.reshape(p, [p.shape[0]!]) : tf.sum(p, 1));
+
+/** RMSNorm of x [rows, cols] with weight g [cols] on webgpu; the gradient takes three dispatches (dx, dg chunks, their sum). */
 export function fusedRmsNorm(x: tf.Tensor2D, g: tf.Tensor, eps: number): tf.Tensor2D {
 	const f = tf.customGrad(((xi: tf.Tensor, gi: tf.Tensor, save: tf.GradSaveFunc) => {
 		save([xi, gi]);
@@ -71,7 +86,7 @@ export function fusedRmsNorm(x: tf.Tensor2D, g: tf.Tensor, eps: number): tf.Tens
 			value: runFused('RmsNorm', (ins, a) => spec('fwd', ins[0]!, a.eps as number), [xi, gi], {eps}),
 			gradFunc: (dy: tf.Tensor, [xs, gs]: tf.Tensor[]) => [
 				runFused('RmsNormDx', (ins, a) => spec('dx', ins[0]!, a.eps as number), [xs!, gs!, dy], {eps}),
-				runFused('RmsNormDg', (ins, a) => spec('dg', ins[0]!, a.eps as number), [xs!, dy], {eps}),
+				sumChunks(runFused('RmsNormDg', (ins, a) => spec('dg', ins[0]!, a.eps as number), [xs!, dy], {eps})),
 			],
 		};
 	}) as any);
