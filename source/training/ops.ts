@@ -2,18 +2,25 @@
 // - batched matMul: stock gradients use transposed products (10-30x slower on wasm, slower on WebGPU too),
 //   so gradients here transpose explicitly and use plain products.
 // - rmsNorm: a fused gradient, no CPU-born ones() tensors.
+// On webgpu, bmm, rmsNorm and silu run as fused WGSL kernels (./webgpu/).
 import * as tf from '@tensorflow/tfjs';
+import {fusedMatMul} from './webgpu/matmul.js';
+import {useFused, useFusedMatMul} from './webgpu/program.js';
+import {fusedRmsNorm} from './webgpu/rmsnorm.js';
+import {fusedSilu} from './webgpu/swiglu.js';
 
 const bT = (x: tf.Tensor) => tf.transpose(x, [0, 2, 1]);
 
-/** Batched [b, n, k] x [b, k, m] with transpose-free gradients. */
-export const bmm = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+const stockBmm = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
 	save([a, b]);
 	return {
 		value: tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D),
 		gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor3D, bT(saved[1]!) as tf.Tensor3D), tf.matMul(bT(saved[0]!) as tf.Tensor3D, dy as tf.Tensor3D)],
 	};
 }) as any) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor3D;
+
+/** Batched [b, n, k] x [b, k, m] with transpose-free gradients (webgpu: the tiled kernel, no transposes at all). */
+export const bmm = (a: tf.Tensor, b: tf.Tensor): tf.Tensor3D => (useFusedMatMul() ? fusedMatMul(a, b) as tf.Tensor3D : stockBmm(a, b));
 
 // A JS number used as an operand becomes a new tensor uploaded on every call (a staging buffer per
 // use on WebGPU); these constants are made once per backend and kept.
@@ -31,6 +38,7 @@ export function constant(value: number): tf.Scalar {
  * dx = r*u - x*r^3*mean(u*x), u = dy*g;  dg = sum over rows of dy*x*r.
  */
 export function rmsNorm(x: tf.Tensor2D, g: tf.Tensor, eps: number): tf.Tensor2D {
+	if (useFused()) return fusedRmsNorm(x, g, eps);
 	const f = tf.customGrad(((xi: tf.Tensor, gi: tf.Tensor, save: tf.GradSaveFunc) => {
 		const r = tf.rsqrt(tf.add(tf.mean(tf.square(xi), -1, true), constant(eps)));
 		save([xi, gi, r]);
@@ -47,7 +55,7 @@ export function rmsNorm(x: tf.Tensor2D, g: tf.Tensor, eps: number): tf.Tensor2D 
 	return f(x, g) as tf.Tensor2D;
 }
 
-export const silu = (x: tf.Tensor) => tf.mul(x, tf.sigmoid(x));
+export const silu = (x: tf.Tensor) => (useFused() ? fusedSilu(x) : tf.mul(x, tf.sigmoid(x)));
 
 /** x: [b, h, t, hd]. */
 export function rope(x: tf.Tensor4D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor4D {

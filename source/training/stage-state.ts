@@ -10,6 +10,8 @@ import {countParams, stageParams} from './llama3/params.js';
 import {LlamaStage} from './llama3/stages.js';
 import type {StepResult} from './protocol.js';
 import {assertFinite, type TensorData} from './tensor-data.js';
+import {useFused} from './webgpu/program.js';
+import {fusedSumSquares} from './webgpu/sumsq.js';
 
 export type StageStateOptions = {seed?: number; clipNorm?: number; useAdamW?: boolean};
 
@@ -60,6 +62,7 @@ export class StageState {
 		if (!this.acc || this.count === 0) throw new UserError('optimizer step without any backward pass');
 		const present = this.acc.filter((g): g is tf.Tensor => g !== null);
 		const count = this.count;
+		if (useFused()) return tf.tidy(() => tf.sqrt(fusedSumSquares(present)).div(count) as tf.Scalar);
 		return tf.tidy(() => tf.sqrt(present.map(g => tf.sum(tf.square(g))).reduce((a, b) => tf.add(a, b))).div(count) as tf.Scalar);
 	}
 
@@ -68,8 +71,10 @@ export class StageState {
 		if (!this.acc || this.count === 0) throw new UserError('optimizer step without any backward pass');
 		const count = this.count;
 		const clipScale = Math.min(1, this.clipNorm / (gradNorm + 1e-6));
-		const scaled = this.acc.map(g => (g ? tf.mul(g, clipScale / count) : null));
-		const next = this.opt.step(this.w, scaled, lr);
+		// The fused webgpu step scales the gradient inside its kernel (no extra dispatch or upload per parameter).
+		const fused = useFused();
+		const scaled = fused ? [] : this.acc.map(g => (g ? tf.mul(g, clipScale / count) : null));
+		const next = this.opt.step(this.w, fused ? this.acc : scaled, lr, fused ? clipScale / count : 1);
 		next.forEach((p, i) => { if (p !== this.w[i]) this.w[i]!.dispose(); });
 		this.w = next;
 		for (const g of [...scaled, ...this.acc]) g?.dispose();

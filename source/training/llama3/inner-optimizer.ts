@@ -26,10 +26,13 @@ export class InnerOptimizer {
 		return new InnerOptimizer(useAdamW ? 'adamw' : 'nadam', {...IOTA_INNER, beta1}, count);
 	}
 
-	/** New parameters (the caller disposes old ones); a null gradient returns the same tensor and leaves its state untouched. */
-	step(params: tf.Tensor[], grads: Array<tf.Tensor | null>, lr = this.options.lr): tf.Tensor[] {
+	/**
+	 * New parameters (the caller disposes old ones); a null gradient returns the same tensor and leaves its state untouched.
+	 * gradScale (fused webgpu kernels only) multiplies each gradient inside the step.
+	 */
+	step(params: tf.Tensor[], grads: Array<tf.Tensor | null>, lr = this.options.lr, gradScale = 1): tf.Tensor[] {
 		if (params.length !== this.states.length || grads.length !== params.length) throw new Error('parameter count changed');
-		const o = {...this.options, lr};
+		const o = {...this.options, lr, gradScale};
 		return params.map((p, i) => {
 			const g = grads[i];
 			if (!g) return p;

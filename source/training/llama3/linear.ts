@@ -1,6 +1,8 @@
 // PyTorch's nn.Linear without bias on a [n, in] input with the weight stored [out, in], with a hand-written
 // gradient, and nn.Embedding's lookup with a scatter-add gradient.
 import * as tf from '@tensorflow/tfjs';
+import {fusedMatMul} from '../webgpu/matmul.js';
+import {useFusedMatMul} from '../webgpu/program.js';
 
 const T = (x: tf.Tensor) => tf.transpose(x) as tf.Tensor2D;
 
@@ -12,7 +14,7 @@ const T = (x: tf.Tensor) => tf.transpose(x) as tf.Tensor2D;
 const flags = () => tf.getBackend() === 'cpu';
 
 /** y = x W^T; dx = dy W, dW = dy^T x (already [out, in]). */
-export const linear = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
+const stockLinear = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
 	save([x, w]);
 	const x2 = x as tf.Tensor2D, w2 = w as tf.Tensor2D;
 	return {
@@ -23,6 +25,9 @@ export const linear = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradS
 		],
 	};
 }) as any) as (x: tf.Tensor, w: tf.Tensor) => tf.Tensor2D;
+
+/** y = x W^T; on webgpu one tiled product that reads W transposed in place, and so do its gradients. */
+export const linear = (x: tf.Tensor, w: tf.Tensor): tf.Tensor2D => (useFusedMatMul() ? fusedMatMul(x, w, false, true) as tf.Tensor2D : stockLinear(x, w));
 
 /**
  * Rows of table [V, E] for ids [n]. The gradient scatter-adds dy's rows (repeated ids sum): linear in V*E,

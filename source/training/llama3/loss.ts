@@ -1,6 +1,8 @@
 // IOTA's training loss: next-token cross-entropy of logits [B, S, V] against the tokens shifted by one,
 // mean over the B*(S-1) kept targets, in fp32.
 import * as tf from '@tensorflow/tfjs';
+import {fusedCrossEntropy} from '../webgpu/loss.js';
+import {useFused} from '../webgpu/program.js';
 
 export type LossOptions = {
 	/**
@@ -47,11 +49,20 @@ function weightedCrossEntropy(z: tf.Tensor2D, labels: Int32Array, keep: Float32A
 	return f(z) as tf.Scalar;
 }
 
+/** Per logits row [B*S]: its shifted label, or -1 where it is no target (a sequence's last position, an ignored pad). */
+function rowLabels(labels: Int32Array, keep: Float32Array, b: number, s: number): Int32Array {
+	const out = new Int32Array(b * s).fill(-1);
+	for (let r = 0; r < b; r++) for (let j = 0; j < s - 1; j++) if (keep[r * (s - 1) + j]) out[r * s + j] = labels[r * (s - 1) + j]!;
+	return out;
+}
+
 /** Loss of tail logits [B, S, V] against the input token ids [B, S] (row-major). */
 export function shiftedCrossEntropy(logits: tf.Tensor3D, targets: Int32Array, opts: LossOptions = {}): tf.Scalar {
 	const [b, s, v] = logits.shape;
 	if (targets.length !== b * s) throw new Error(`targets hold ${targets.length} ids, logits ${b}x${s}`);
 	const {labels, keep} = shiftedTargets(targets, b, s, opts);
+	const kept = keep.reduce((a, x) => a + x, 0);
+	if (useFused()) return fusedCrossEntropy(tf.reshape(logits, [b * s, v]) as tf.Tensor2D, rowLabels(labels, keep, b, s), kept > 0 ? 1 / kept : 0);
 	const shifted = tf.reshape(tf.slice(logits, [0, 0, 0], [b, s - 1, v]), [b * (s - 1), v]) as tf.Tensor2D;
 	return weightedCrossEntropy(shifted, labels, keep);
 }

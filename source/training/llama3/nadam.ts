@@ -1,8 +1,11 @@
 // PyTorch's NAdam (torch >= 2.1, single-tensor path) with decoupled weight decay, on TF.js tensors.
 import * as tf from '@tensorflow/tfjs';
+import {fusedAdamUpdate} from '../webgpu/adam.js';
+import {useFused} from '../webgpu/program.js';
 import {updateByRows} from './chunked.js';
 
-export type AdamOptions = {lr: number; beta1: number; beta2: number; eps: number; weightDecay: number};
+/** gradScale multiplies the gradient first; only the fused webgpu kernels take one other than 1 (the caller scales otherwise). */
+export type AdamOptions = {lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; gradScale?: number};
 export type NAdamOptions = AdamOptions & {momentumDecay: number};
 
 /** Per-parameter state, as torch keeps it: step count, mu_product (an fp32 scalar), first and second moments. */
@@ -26,6 +29,14 @@ export function nadamStep(param: tf.Tensor, grad: tf.Tensor, st: NAdamState, o: 
 	const bc2 = 1 - o.beta2 ** st.step;
 	const gradScale = o.lr * (1 - mu) / (1 - st.muProduct);
 	const momentumScale = o.lr * muNext / (1 - st.muProduct * muNext);
+	if (useFused()) {
+		const c = {gradScaleIn: o.gradScale ?? 1, decay: 1 - o.lr * o.weightDecay, beta1: o.beta1, beta2: o.beta2, eps: o.eps, bc2, gradScale, momentumScale};
+		const [p, m, v] = fusedAdamUpdate('nadam', param, grad, st.expAvg, st.expAvgSq, c);
+		tf.dispose([st.expAvg, st.expAvgSq]);
+		[st.expAvg, st.expAvgSq] = [m, v];
+		return p;
+	}
+	if ((o.gradScale ?? 1) !== 1) throw new Error('gradScale is for the fused webgpu step only');
 	const [p, m, v] = updateByRows([param, grad, st.expAvg, st.expAvgSq], [st.expAvg, st.expAvgSq], ([param, grad, expAvg, expAvgSq]) => {
 		const decayed = o.weightDecay !== 0 ? tf.mul(param!, s(1 - o.lr * o.weightDecay)) : param!;
 		const m = tf.add(expAvg!, tf.mul(tf.sub(grad!, expAvg!), s(1 - o.beta1))); // lerp
