@@ -3,18 +3,15 @@ import {dirname} from 'node:path';
 import type {Command} from 'commander';
 import {printJson, readPassword, walletRef} from './common.js';
 import {target, type RegisterOptions} from './chain-actions.js';
-import {followHeads, untilStopped} from './register-watch.js';
-import {UsageError, UserError, errorMessage} from '../errors.js';
+import {untilStopped} from './register-watch.js';
+import {UsageError, UserError} from '../errors.js';
 import {withSpinner} from '../ui/prompt.js';
 import {loadColdkeyPair, readHotkey} from '../wallet/wallet.js';
-import {BurnAboveCap, connectChain, formatTao, type ChainClient} from '../chain/client.js';
-import {decide, readWish, removeWish, sameTarget, wishFile, writeWish, type Wish} from '../chain/auto-register.js';
-import type {RegistrationWindow} from '../chain/registration-window.js';
-import type {KeyringPair} from '@polkadot/keyring/types';
+import {connectChain, formatTao} from '../chain/client.js';
+import {untilRegistered, type Registered} from '../chain/auto-register-loop.js';
+import {readWish, removeWish, sameTarget, wishFile, writeWish, type Wish} from '../chain/auto-register.js';
 
 export type AutoOptions = RegisterOptions & {maxBurn?: bigint; cancel?: boolean};
-
-type Registered = {uid: number; burnPaid: bigint | null; fee: bigint | null; block: number | null; already: boolean};
 
 export async function autoRegister(cmd: Command, opts: AutoOptions) {
 	const {cfg, network, netuid} = target(cmd, opts);
@@ -38,7 +35,13 @@ export async function autoRegister(cmd: Command, opts: AutoOptions) {
 		if (!(await chain.subnetExists(netuid))) throw new UserError(`subnet ${netuid} does not exist on ${network.url}`);
 		if (opts.faucet && (await chain.topUpForRegistration(coldkey.address, netuid))) say('funding the coldkey from the devnet faucet: done');
 		say(`auto-registering ${hotkey} on subnet ${netuid} when the window is open and the burn is at most ${formatTao(cap)} (Ctrl+C stops; the wish stays in ${wishFile(dir)})`);
-		const result = await Promise.race([stopped.then(() => null), untilRegistered(chain, netuid, hotkey, coldkey, cap, opts.json === true)]);
+		const json = opts.json === true;
+		const stop = new AbortController();
+		void stopped.then(() => stop.abort());
+		const result = await untilRegistered(chain, netuid, hotkey, coldkey, cap, {
+			onWait: (why, w, burn) => (json ? printJson({event: 'waiting', why, burn_rao: burn, cap_rao: cap, block: w.block}) : say(`waiting: ${why} (block ${w.block})`)),
+			onReadError: message => process.stderr.write(`read failed: ${message}\n`),
+		}, stop.signal);
 		if (!result) {
 			say('stopped; the wish is kept: rerun `iota-tui register --auto` to resume, or --cancel to drop it');
 			return;
@@ -65,54 +68,4 @@ function report(r: Registered, json: boolean, netuid: number): void {
 	if (r.already) return void process.stdout.write(`already registered on subnet ${netuid}: uid ${r.uid}\n`);
 	const paid = r.burnPaid === null ? '' : `, burned ${formatTao(r.burnPaid)}`;
 	process.stdout.write(`registered on subnet ${netuid}: uid ${r.uid}${paid}${r.fee ? ` (+ fee ${formatTao(r.fee)})` : ''} in block ${r.block}\n`);
-}
-
-/** Decides at each new head; prints a line only when the reason to wait changes; resolves once registered. */
-function untilRegistered(chain: ChainClient, netuid: number, hotkey: string, coldkey: KeyringPair, cap: bigint, json: boolean): Promise<Registered> {
-	return new Promise((resolve, reject) => {
-		let lastWhy: string | null = null;
-		let finished = false;
-		const wait = (why: string, w: RegistrationWindow, burn = w.burn) => {
-			if (why === lastWhy) return;
-			lastWhy = why;
-			if (json) printJson({event: 'waiting', why, burn_rao: burn, cap_rao: cap, block: w.block});
-			else process.stdout.write(`waiting: ${why} (block ${w.block})\n`);
-		};
-		const finish = (r: Registered) => {
-			finished = true;
-			void unsubscribe.then(stop => stop());
-			resolve(r);
-		};
-		const onWindow = async (w: RegistrationWindow) => {
-			if (finished) return;
-			const d = decide(w, cap, await chain.getUid(netuid, hotkey));
-			if (d.action === 'done') return finish({uid: d.uid, burnPaid: null, fee: null, block: w.block, already: true});
-			if (d.action === 'wait') return wait(d.why, w);
-			try {
-				const r = await chain.burnedRegister(coldkey, hotkey, netuid, {maxBurn: cap});
-				finish(r.alreadyRegistered ? {uid: r.uid, burnPaid: null, fee: null, block: w.block, already: true} : await paid(chain, coldkey.address, r));
-			} catch (error) {
-				// The burn moved up (or the window shut) between the read and the signature: nothing was sent, keep waiting.
-				if (error instanceof BurnAboveCap) return wait(`burn ${formatTao(error.burn)} above your cap ${formatTao(cap)}`, w, error.burn);
-				if (error instanceof UserError && /closed right now/.test(error.message)) return wait(`registration disabled on subnet ${netuid}`, w);
-				finished = true;
-				reject(error);
-			}
-		};
-		const unsubscribe = followHeads(chain, netuid, onWindow, message => process.stderr.write(`read failed: ${message}\n`));
-		unsubscribe.catch(error => reject(new UserError(`cannot follow new blocks: ${errorMessage(error)}`)));
-	});
-}
-
-/** What the registration cost, from the coldkey's balance around the inclusion block less the fee. */
-async function paid(chain: ChainClient, coldkey: string, r: {uid: number; blockHash?: string; burn?: bigint; fee?: bigint | null}): Promise<Registered> {
-	if (!r.blockHash) return {uid: r.uid, burnPaid: r.burn ?? null, fee: r.fee ?? null, block: null, already: false};
-	const header = await chain.api.rpc.chain.getHeader(r.blockHash);
-	const balanceAt = async (hash: string) => {
-		const api = await chain.api.at(hash);
-		return ((await api.query.system.account(coldkey)) as unknown as {data: {free: {toBigInt(): bigint}}}).data.free.toBigInt();
-	};
-	const [before, after] = await Promise.all([balanceAt(header.parentHash.toHex()), balanceAt(r.blockHash)]);
-	const burnPaid = r.fee === null || r.fee === undefined ? (r.burn ?? null) : before - after - r.fee;
-	return {uid: r.uid, burnPaid, fee: r.fee ?? null, block: header.number.toNumber(), already: false};
 }
