@@ -4,15 +4,19 @@ import React, {useEffect, useReducer} from 'react';
 import {Box, Text, useApp, useInput} from 'ink';
 import {Select, Spinner} from '@inkjs/ui';
 import {formatTao} from '../chain/client.js';
-import {doctorBlocks, initialSetup, nextEffect, setupReducer, type SetupEvent, type SetupInfo, type SetupState} from './state.js';
+import {initialSetup, nextEffect, setupReducer, type SetupEvent, type SetupInfo, type SetupState} from './state.js';
 import type {SetupServices} from './services.js';
 import {AutoWait, ConfirmRegister, EnterCap} from './RegisterViews.js';
 import {DoctorView} from './DoctorView.js';
+import {keyAction} from './keys.js';
 import {color, useTheme} from '../ui/theme.js';
 import {LineInput} from '../ui/inputs/LineInput.js';
 import {keyOfChunk} from '../ui/inputs/line-edit.js';
 
 export type WizardExit = 'mine' | 'quit';
+
+/** How long the passed doctor checks stay on screen before mining starts. */
+const PASSED_PAUSE_MS = 1500;
 export type WizardProps = {info: SetupInfo; services: SetupServices; onExit?: (state: SetupState, next: WizardExit) => void; wishFile?: string};
 
 export function Wizard({info, services, onExit, wishFile}: WizardProps) {
@@ -43,26 +47,22 @@ export function Wizard({info, services, onExit, wishFile}: WizardProps) {
 		onExit?.(state, next);
 		exit();
 	};
-	// Mining starts at once when every doctor check passed; warnings wait for Enter, blocking failures for r or q.
+	// All doctor checks passed: mining starts after a moment to read them (Enter at once, q quits).
+	// Warnings wait for Enter, blocking failures for r or q.
 	const checks = state.step.kind === 'doctor' ? state.step.checks : null;
 	useEffect(() => {
-		if (checks && checks.every(k => k.ok)) leave('mine');
+		if (!checks || !checks.every(k => k.ok)) return;
+		const timer = setTimeout(() => leave('mine'), PASSED_PAUSE_MS);
+		return () => clearTimeout(timer);
 	}, [checks]);
 
 	useInput((chunk, key) => {
 		// "q\r" from a paste or tmux is "q" then Enter: the letter decides.
 		const {key: input, enter} = keyOfChunk(chunk);
 		if (enter && input === '') key = {...key, return: true};
-		const {step} = state;
-		if (step.kind === 'done' && key.return) dispatch({type: 'mine-chosen'});
-		else if ((step.kind === 'done' || step.kind === 'auto-register' || step.kind === 'doctor') && input === 'q') leave('quit');
-		else if (step.kind === 'failed' && !step.retry && (key.return || input === 'q')) leave('quit');
-		else if (step.kind === 'failed' && step.retry && (input === 'r' || key.return)) dispatch({type: 'retry'});
-		else if (step.kind === 'failed' && input === 'q') leave('quit');
-		else if (step.kind === 'auto-register' && input === 'c') dispatch({type: 'auto-cancel'});
-		else if (step.kind === 'enter-cap' && key.escape) dispatch({type: 'auto-cancel'});
-		else if (step.kind === 'doctor' && step.checks && doctorBlocks(step.checks).length > 0 && input === 'r') dispatch({type: 'retry'});
-		else if (step.kind === 'doctor' && step.checks && doctorBlocks(step.checks).length === 0 && key.return) leave('mine');
+		const action = keyAction(state.step, input, key.return, key.escape);
+		if (action && 'leave' in action) leave(action.leave);
+		else if (action) dispatch(action.event);
 	});
 
 	const step = state.step;

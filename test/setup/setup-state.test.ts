@@ -13,8 +13,10 @@ import {
 	type SetupEvent,
 	type SetupInfo,
 	type SetupState,
+	type Step,
 } from '../../source/setup/state.js';
 import {burnTrendText, subnetLine, windowLine} from '../../source/setup/window-text.js';
+import {keyAction} from '../../source/setup/keys.js';
 import type {RegistrationWindow} from '../../source/chain/registration-window.js';
 import type {Check} from '../../source/doctor/types.js';
 
@@ -475,4 +477,24 @@ test('doctor before mining: Enter on done runs the checks; a blocking failure ho
 	const warned = [check('node_version', true, true), check('iroh', false)];
 	s = setupReducer(s, {type: 'doctor-result', checks: warned});
 	assert.deepEqual(doctorBlocks(warned), [], 'warnings do not block');
+});
+
+test('keys on the screens without an input field: Enter on done checks first, doctor r/Enter/q, c and q while waiting, Esc at the cap', () => {
+	const done: Step = {kind: 'done', uid: 1, network: 'devnet', alreadyRegistered: false};
+	assert.deepEqual(keyAction(done, '', true, false), {event: {type: 'mine-chosen'}});
+	assert.deepEqual(keyAction(done, 'q', false, false), {leave: 'quit'});
+	const blocked: Step = {kind: 'doctor', checks: [check('chain', false, true)]};
+	assert.deepEqual(keyAction(blocked, 'r', false, false), {event: {type: 'retry'}});
+	assert.equal(keyAction(blocked, '', true, false), null, 'Enter never mines past a blocking failure');
+	assert.deepEqual(keyAction(blocked, 'q', false, false), {leave: 'quit'});
+	const warned: Step = {kind: 'doctor', checks: [check('iroh', false)]};
+	assert.deepEqual(keyAction(warned, '', true, false), {leave: 'mine'});
+	assert.equal(keyAction(warned, 'r', false, false), null);
+	assert.equal(keyAction({kind: 'doctor', checks: null}, '', true, false), null, 'nothing while the checks run');
+	assert.deepEqual(keyAction({kind: 'auto-register', cap: 1n}, 'c', false, false), {event: {type: 'auto-cancel'}});
+	assert.deepEqual(keyAction({kind: 'auto-register', cap: 1n}, 'q', false, false), {leave: 'quit'});
+	assert.deepEqual(keyAction({kind: 'enter-cap', error: null}, '', false, true), {event: {type: 'auto-cancel'}});
+	assert.equal(keyAction({kind: 'enter-cap', error: null}, 'c', false, false), null, 'letters belong to the cap field');
+	assert.deepEqual(keyAction({kind: 'failed', message: 'x', retry: null}, '', true, false), {leave: 'quit'});
+	assert.deepEqual(keyAction({kind: 'failed', message: 'x', retry: {kind: 'choose-network'}}, 'r', false, false), {event: {type: 'retry'}});
 });
