@@ -11,7 +11,7 @@ const MAX_ROWS = 16;
 
 export function DoctorView({checks}: {checks: Check[] | null}) {
 	const c = useTheme().colors;
-	if (!checks) return <Spinner label="checking before mining (iota-tui doctor: node, backend, disk, clocks, chain, orchestrator, store, P2P, wallet, registration)…" />;
+	if (!checks) return <Spinner label="checking this machine, the network and the wallet before mining (iota-tui doctor)…" />;
 	const failed = checks.filter(k => !k.ok);
 	const blocked = doctorBlocks(checks);
 	const width = Math.max(0, ...checks.map(k => k.name.length));
@@ -29,7 +29,9 @@ export function DoctorView({checks}: {checks: Check[] | null}) {
 			))}
 			{blocked.length > 0
 				? <Text color={color(c.error)}>✗ {blocked.length} blocking check(s) failed ({blocked.map(k => k.name).join(', ')}): mining cannot start. Press r to check again, q to quit.</Text>
-				: <Text>{failed.length ? `Ready to mine; ${failed.length} warning(s) above.` : 'All checks passed.'} Press <Text color={color(c.accent)}>Enter</Text> to start mining, <Text color={color(c.accent)}>q</Text> to quit.</Text>}
+				: failed.length
+					? <Text>Ready to mine; {failed.length} warning(s) above. Press <Text color={color(c.accent)}>Enter</Text> to start mining, <Text color={color(c.accent)}>q</Text> to quit.</Text>
+					: <Text color={color(c.success)}>All checks passed: starting the miner… (q quits)</Text>}
 		</>
 	);
 }

@@ -304,6 +304,18 @@ test('before mining: the doctor checks, one line each; a blocking failure holds 
 		await new Promise(resolve => setTimeout(resolve, 100));
 	}
 	assert.equal(w.choice(), 'mine');
+
+	// Every check passed: the result stays a moment, then mining starts without a key.
+	const passing = {...services, run: async (effect: Parameters<SetupServices['run']>[0]) => (effect.kind === 'doctor'
+		? {type: 'doctor-result', checks: [check('node_version', true, true, 'v24.1.0')]} as SetupEvent
+		: services.run(effect))};
+	const p = drive(passing, infoFor(wallet, {hasColdkey: true, hasHotkey: true, coldkeyAddress: 'COLD', hotkeyAddress: 'HOT', network: 'devnet'}));
+	await p.waitFor(/already registered on subnet 9/);
+	await p.press(ENTER, /already registered on subnet 9/);
+	await p.waitFor(/All checks passed: starting the miner… \(q quits\)/);
+	assert.equal(p.exited(), null, 'shown before mining starts');
+	for (let i = 0; i < 60 && !p.exited(); i++) await new Promise(resolve => setTimeout(resolve, 100));
+	assert.equal(p.choice(), 'mine');
 });
 
 test('auto-registration on the chain: a bad cap refused, a cap under the burn waits (wish saved, no password), c drops it; a cap over it registers', async () => {
@@ -371,6 +383,8 @@ test('the window is read again while the question is shown: the burn trend, a cl
 	assert.match(w.frame(), /Burn cost τ0\.001 \(recycled to register on subnet 9\) · flat since block 120/);
 	assert.match(w.frame(), /Subnet {4}256\/256 full: a new uid replaces the lowest-scored non-immune one · immunity 5000 blocks/);
 	assert.match(w.frame(), /Saved wish \(2026-12-07T08:00\): register when the burn is at most τ0\.002; a resumes it\./);
+	// The watch starts in an effect, after the frame: give it a moment (bounded).
+	for (let i = 0; i < 100 && !watch.emit; i++) await new Promise(resolve => setTimeout(resolve, 20));
 	assert.ok(watch.emit, 'the wizard asked the services to watch the window');
 	watch.emit({type: 'window', window: windowAt({block: 125, burn: 1_500_000n, registrationsThisInterval: 6, blocksUntilReset: 75})});
 	await w.waitFor(/· up from τ0\.001 at block 120/);
