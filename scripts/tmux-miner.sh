@@ -25,7 +25,10 @@ wait_for 'Register the hotkey now' 180; shot 'wizard: balance and burn on the de
 type_line y; wait_for 'registered on subnet' 120; shot 'wizard: registered' 0.3
 check_coldkey "$password"
 started=$(date +%s)
-t send-keys -t "$session" Enter; wait_for 'Batches toward merge'
+# Enter runs the doctor first; with warnings it waits for a second Enter, a blocking failure stops here.
+t send-keys -t "$session" Enter; wait_for 'Batches toward merge\|start mining, q to quit\|mining cannot start\|All checks passed' 120
+if t capture-pane -p -t "$session" | grep -q 'start mining, q to quit'; then shot 'doctor before mining' 0.3; t send-keys -t "$session" Enter; fi
+wait_for 'Batches toward merge'
 wait_for 'backward passes before merge' 300; shot 'dashboard 120x40' 20
 if [ "${WAIT_INCENTIVE:-0}" = 1 ]; then
 	wait_for 'incentive [0-9.]*[1-9]' 1800

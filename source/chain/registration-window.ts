@@ -1,5 +1,6 @@
 // The subnet's registration window read from the chain: counters vs limits, burn, interval reset, size, immunity.
 import type {ApiPromise} from '@polkadot/api';
+import {errorMessage} from '../errors.js';
 
 type Storage = Record<string, ((...args: unknown[]) => Promise<{toString(): string}>) | undefined>;
 
@@ -100,4 +101,30 @@ export function burnTrend(samples: readonly bigint[]): BurnTrend {
 	const first = samples[0]!;
 	const last = samples[samples.length - 1]!;
 	return last > first ? 'up' : last < first ? 'down' : 'flat';
+}
+
+/**
+ * Reads the window at each new head, one read at a time; heads that arrive during a read collapse to the
+ * newest, so a slow link skips blocks instead of queueing them. Resolves to the unsubscribe function.
+ */
+export async function followHeads(chain: {api: ApiPromise}, netuid: number, onWindow: (w: RegistrationWindow) => void | Promise<void>, onError: (message: string) => void) {
+	let next: string | null = null;
+	let reading = false;
+	const drain = async () => {
+		reading = true;
+		while (next) {
+			const hash = next;
+			next = null;
+			try {
+				await onWindow(await readRegistrationWindow(chain, netuid, hash));
+			} catch (error) {
+				onError(errorMessage(error));
+			}
+		}
+		reading = false;
+	};
+	return chain.api.rpc.chain.subscribeNewHeads(header => {
+		next = header.hash.toHex();
+		if (!reading) void drain();
+	});
 }

@@ -27,7 +27,8 @@ export type DoctorFlags = WalletOptions & {
 /** The local devnet's object store (`iota-tui devnet --store-port` default). */
 const DEVNET_STORE = 'http://127.0.0.1:9010';
 
-async function target(cmd: Command, flags: DoctorFlags): Promise<DoctorTarget> {
+/** The targets `mine` would use for these flags (the wizard's doctor step uses it too). */
+export async function doctorTarget(cmd: Command, flags: DoctorFlags): Promise<DoctorTarget> {
 	const cfg = config(cmd);
 	let backend;
 	try {
@@ -53,7 +54,7 @@ async function target(cmd: Command, flags: DoctorFlags): Promise<DoctorTarget> {
 }
 
 export async function doctor(cmd: Command, flags: DoctorFlags): Promise<void> {
-	const checks = await runDoctor(await target(cmd, flags));
+	const checks = await runDoctor(await doctorTarget(cmd, flags));
 	if (flags.json) printJson(doctorJson(checks));
 	else process.stdout.write(doctorText(checks));
 	const blocked = blockingFailures(checks);

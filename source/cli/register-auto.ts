@@ -3,18 +3,15 @@ import {dirname} from 'node:path';
 import type {Command} from 'commander';
 import {printJson, readPassword, walletRef} from './common.js';
 import {target, type RegisterOptions} from './chain-actions.js';
-import {followHeads, untilStopped} from './register-watch.js';
-import {UsageError, UserError, errorMessage} from '../errors.js';
+import {untilStopped} from './register-watch.js';
+import {UsageError, UserError} from '../errors.js';
 import {withSpinner} from '../ui/prompt.js';
 import {loadColdkeyPair, readHotkey} from '../wallet/wallet.js';
-import {connectChain, formatTao, type ChainClient} from '../chain/client.js';
-import {attemptRegistration, type Registered} from '../chain/register-attempt.js';
+import {connectChain, formatTao} from '../chain/client.js';
+import {untilRegistered, type Registered} from '../chain/auto-register-loop.js';
 import {readWish, removeWish, sameTarget, wishFile, writeWish, type Wish} from '../chain/auto-register.js';
-import type {RegistrationWindow} from '../chain/registration-window.js';
-import type {KeyringPair} from '@polkadot/keyring/types';
 
 export type AutoOptions = RegisterOptions & {maxBurn?: bigint; cancel?: boolean};
-
 
 export async function autoRegister(cmd: Command, opts: AutoOptions) {
 	const {cfg, network, netuid} = target(cmd, opts);
@@ -38,7 +35,13 @@ export async function autoRegister(cmd: Command, opts: AutoOptions) {
 		if (!(await chain.subnetExists(netuid))) throw new UserError(`subnet ${netuid} does not exist on ${network.url}`);
 		if (opts.faucet && (await chain.topUpForRegistration(coldkey.address, netuid))) say('funding the coldkey from the devnet faucet: done');
 		say(`auto-registering ${hotkey} on subnet ${netuid} when the window is open and the burn is at most ${formatTao(cap)} (Ctrl+C stops; the wish stays in ${wishFile(dir)})`);
-		const result = await Promise.race([stopped.then(() => null), untilRegistered(chain, netuid, hotkey, coldkey, cap, opts.json === true)]);
+		const json = opts.json === true;
+		const stop = new AbortController();
+		void stopped.then(() => stop.abort());
+		const result = await untilRegistered(chain, netuid, hotkey, coldkey, cap, {
+			onWait: (why, w, burn) => (json ? printJson({event: 'waiting', why, burn_rao: burn, cap_rao: cap, block: w.block}) : say(`waiting: ${why} (block ${w.block})`)),
+			onReadError: message => process.stderr.write(`read failed: ${message}\n`),
+		}, stop.signal);
 		if (!result) {
 			say('stopped; the wish is kept: rerun `iota-tui register --auto` to resume, or --cancel to drop it');
 			return;
@@ -65,33 +68,4 @@ function report(r: Registered, json: boolean, netuid: number): void {
 	if (r.already) return void process.stdout.write(`already registered on subnet ${netuid}: uid ${r.uid}\n`);
 	const paid = r.burnPaid === null ? '' : `, burned ${formatTao(r.burnPaid)}`;
 	process.stdout.write(`registered on subnet ${netuid}: uid ${r.uid}${paid}${r.fee ? ` (+ fee ${formatTao(r.fee)})` : ''} in block ${r.block}\n`);
-}
-
-/** Decides at each new head; prints a line only when the reason to wait changes; resolves once registered. */
-function untilRegistered(chain: ChainClient, netuid: number, hotkey: string, coldkey: KeyringPair, cap: bigint, json: boolean): Promise<Registered> {
-	return new Promise((resolve, reject) => {
-		let lastWhy: string | null = null;
-		let finished = false;
-		const wait = (why: string, w: RegistrationWindow, burn: bigint | null) => {
-			if (why === lastWhy) return;
-			lastWhy = why;
-			if (json) printJson({event: 'waiting', why, burn_rao: burn, cap_rao: cap, block: w.block});
-			else process.stdout.write(`waiting: ${why} (block ${w.block})\n`);
-		};
-		const onWindow = async (w: RegistrationWindow) => {
-			if (finished) return;
-			try {
-				const a = await attemptRegistration(chain, w, {netuid, hotkey, coldkey, cap});
-				if (a.kind === 'wait') return wait(a.why, w, a.burn);
-				finished = true;
-				void unsubscribe.then(stop => stop());
-				resolve(a);
-			} catch (error) {
-				finished = true;
-				reject(error);
-			}
-		};
-		const unsubscribe = followHeads(chain, netuid, onWindow, message => process.stderr.write(`read failed: ${message}\n`));
-		unsubscribe.catch(error => reject(new UserError(`cannot follow new blocks: ${errorMessage(error)}`)));
-	});
 }

@@ -2,9 +2,9 @@
 import type {Command} from 'commander';
 import {printJson} from './common.js';
 import {target, type NetOptions} from './chain-actions.js';
-import {UserError, errorMessage} from '../errors.js';
+import {UserError} from '../errors.js';
 import {connectChain, formatTao} from '../chain/client.js';
-import {burnTrend, readRegistrationWindow, windowOpen, type BurnTrend, type RegistrationWindow} from '../chain/registration-window.js';
+import {burnTrend, followHeads, windowOpen, type BurnTrend, type RegistrationWindow} from '../chain/registration-window.js';
 
 /** How many recent burn readings the trend looks over. */
 const TREND_SAMPLES = 5;
@@ -65,30 +65,4 @@ export async function watchRegistration(cmd: Command, opts: NetOptions & {json?:
 	} finally {
 		await chain.close();
 	}
-}
-
-/**
- * Reads the window at each new head, one read at a time; heads that arrive during a read collapse to the
- * newest, so a slow link skips blocks instead of queueing them.
- */
-export async function followHeads(chain: Awaited<ReturnType<typeof connectChain>>, netuid: number, onWindow: (w: RegistrationWindow) => void | Promise<void>, onError: (message: string) => void) {
-	let next: string | null = null;
-	let reading = false;
-	const drain = async () => {
-		reading = true;
-		while (next) {
-			const hash = next;
-			next = null;
-			try {
-				await onWindow(await readRegistrationWindow(chain, netuid, hash));
-			} catch (error) {
-				onError(errorMessage(error));
-			}
-		}
-		reading = false;
-	};
-	return chain.api.rpc.chain.subscribeNewHeads(header => {
-		next = header.hash.toHex();
-		if (!reading) void drain();
-	});
 }

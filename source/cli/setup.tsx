@@ -1,10 +1,12 @@
 // `iota-tui` with no command: the interactive first-run setup, or what is missing without a TTY.
 import React from 'react';
+import {dirname} from 'node:path';
 import type {Command} from 'commander';
 import {render} from 'ink';
 import {config, globals, interactive, noTerminal, walletRef} from './common.js';
 import {UsageError, UserError} from '../errors.js';
 import {makeSetupServices} from '../setup/services.js';
+import {wishFile} from '../chain/auto-register.js';
 import {readColdkeyPub, readHotkey, walletExists} from '../wallet/wallet.js';
 import {loadTheme, ThemeContext} from '../ui/theme.js';
 import {Wizard, type WizardExit} from '../setup/Wizard.js';
@@ -31,11 +33,17 @@ export async function runSetup(cmd: Command, opts: {walletPath?: string; wallet?
 		hotkeyAddress: present.hotkey ? await readHotkey(ref).then(p => p.ss58Address ?? null, () => null) : null,
 		network: cfg.has('network') ? cfg.values.network : null,
 	};
-	const services = makeSetupServices({wallet: ref, netuid, devnetUrl: cfg.values.endpoints.devnet, saveNetwork: n => cfg.set('network', n)});
+	const configDir = dirname(cfg.path);
+	// Before mining, the same checks as `iota-tui doctor --network N` (loaded only when the wizard gets there).
+	const doctor = async (network: string) => {
+		const [{doctorTarget}, {runDoctor}] = await Promise.all([import('./doctor-actions.js'), import('../doctor/run.js')]);
+		return runDoctor(await doctorTarget(cmd, {walletPath: ref.path, wallet: ref.name, hotkey: ref.hotkey, network, netuid}));
+	};
+	const services = makeSetupServices({wallet: ref, netuid, devnetUrl: cfg.values.endpoints.devnet, saveNetwork: n => cfg.set('network', n), configDir, doctor});
 	let next: {state: SetupState; choice: WizardExit} | null = null;
 	const app = render(
 		<ThemeContext.Provider value={theme}>
-			<Wizard info={info} services={services} onExit={(state, choice) => (next = {state, choice})} />
+			<Wizard info={info} services={services} wishFile={wishFile(configDir)} onExit={(state, choice) => (next = {state, choice})} />
 		</ThemeContext.Provider>,
 	);
 	await app.waitUntilExit();

@@ -1,20 +1,25 @@
-// First-run setup: wallet -> network -> balance and burn -> confirm -> register -> done.
+// First-run setup: wallet -> network -> registration window -> register now or under a cap -> done -> doctor -> mine.
 // A pure view over the setup reducer; effects run through the injected services.
 import React, {useEffect, useReducer} from 'react';
 import {Box, Text, useApp, useInput} from 'ink';
 import {Select, Spinner} from '@inkjs/ui';
 import {formatTao} from '../chain/client.js';
-import {initialSetup, nextEffect, setupReducer, type SetupInfo, type SetupState} from './state.js';
+import {initialSetup, nextEffect, setupReducer, type SetupEvent, type SetupInfo, type SetupState} from './state.js';
 import type {SetupServices} from './services.js';
+import {AutoWait, ConfirmRegister, EnterCap} from './RegisterViews.js';
+import {DoctorView} from './DoctorView.js';
+import {keyAction} from './keys.js';
 import {color, useTheme} from '../ui/theme.js';
 import {LineInput} from '../ui/inputs/LineInput.js';
-import {YesNo} from '../ui/inputs/YesNo.js';
 import {keyOfChunk} from '../ui/inputs/line-edit.js';
 
 export type WizardExit = 'mine' | 'quit';
-export type WizardProps = {info: SetupInfo; services: SetupServices; onExit?: (state: SetupState, next: WizardExit) => void};
 
-export function Wizard({info, services, onExit}: WizardProps) {
+/** How long the passed doctor checks stay on screen before mining starts. */
+const PASSED_PAUSE_MS = 1500;
+export type WizardProps = {info: SetupInfo; services: SetupServices; onExit?: (state: SetupState, next: WizardExit) => void; wishFile?: string};
+
+export function Wizard({info, services, onExit, wishFile}: WizardProps) {
 	const [state, dispatch] = useReducer(setupReducer, info, initialSetup);
 	const {exit} = useApp();
 	const theme = useTheme();
@@ -24,27 +29,40 @@ export function Wizard({info, services, onExit}: WizardProps) {
 	useEffect(() => {
 		if (!effect) return;
 		let live = true;
-		services.run(effect).then(event => live && dispatch(event));
+		const stop = new AbortController();
+		const send = (event: SetupEvent) => live && dispatch(event);
+		services.run(effect, {emit: send, signal: stop.signal}).then(send);
 		return () => {
 			live = false;
+			stop.abort();
 		};
-		// The effect is keyed by the step object: one run per 'working' step.
+		// The effect is keyed by the step object: one run per 'working' step (the automatic wait updates other fields).
 	}, [state.step]);
 
-	const finished = state.step.kind === 'done' || (state.step.kind === 'failed' && !state.step.retry);
+	// The window is read again at each new block while the registration question (or the cap prompt) is on screen.
+	const watching = (state.step.kind === 'confirm-register' || state.step.kind === 'enter-cap') && state.network ? state.network : null;
+	useEffect(() => (watching ? services.watchWindow(watching, dispatch) : undefined), [watching]);
+
+	const leave = (next: WizardExit) => {
+		onExit?.(state, next);
+		exit();
+	};
+	// All doctor checks passed: mining starts after a moment to read them (Enter at once, q quits).
+	// Warnings wait for Enter, blocking failures for r or q.
+	const checks = state.step.kind === 'doctor' ? state.step.checks : null;
+	useEffect(() => {
+		if (!checks || !checks.every(k => k.ok)) return;
+		const timer = setTimeout(() => leave('mine'), PASSED_PAUSE_MS);
+		return () => clearTimeout(timer);
+	}, [checks]);
+
 	useInput((chunk, key) => {
 		// "q\r" from a paste or tmux is "q" then Enter: the letter decides.
 		const {key: input, enter} = keyOfChunk(chunk);
 		if (enter && input === '') key = {...key, return: true};
-		if (finished && (key.return || input === 'q')) {
-			onExit?.(state, state.step.kind === 'done' && key.return ? 'mine' : 'quit');
-			exit();
-		}
-		if (state.step.kind === 'failed' && state.step.retry && (input === 'r' || key.return)) dispatch({type: 'retry'});
-		if (state.step.kind === 'failed' && input === 'q') {
-			onExit?.(state, 'quit');
-			exit();
-		}
+		const action = keyAction(state.step, input, key.return, key.escape);
+		if (action && 'leave' in action) leave(action.leave);
+		else if (action) dispatch(action.event);
 	});
 
 	const step = state.step;
@@ -123,25 +141,23 @@ export function Wizard({info, services, onExit}: WizardProps) {
 					</>
 				)}
 				{step.kind === 'confirm-register' && (
-					<>
-						<Text>Network   {state.network} ({step.chain.url}){step.chain.devnet ? '  [local devnet]' : ''}</Text>
-						<Text>Coldkey   {state.info.coldkeyAddress}</Text>
-						<Text>Hotkey    {state.info.hotkeyAddress}</Text>
-						<Text>Balance   <Text color={color(step.chain.balance >= step.chain.burn ? c.success : c.error)}>{formatTao(step.chain.balance)}</Text></Text>
-						<Text>Burn cost <Text color={color(c.highlight)}>{formatTao(step.chain.burn)}</Text> (recycled to register on subnet {info.netuid})</Text>
-						{!step.chain.open && <Text color={color(c.warning)}>Registration on subnet {info.netuid} is closed right now.</Text>}
-						{step.chain.balance < step.chain.burn && <Text color={color(c.error)}>The balance does not cover the burn: fund the coldkey first.</Text>}
-						<Box marginTop={1}>
-							<Text>Register the hotkey now? </Text>
-							<YesNo onConfirm={() => dispatch({type: 'register-confirmed'})} onCancel={() => dispatch({type: 'register-declined'})} />
-						</Box>
-					</>
+					<ConfirmRegister
+						state={state}
+						chain={step.chain}
+						choice={<RegisterChoice onChoose={type => dispatch({type})} />}
+					/>
 				)}
+				{step.kind === 'enter-cap' && (
+					<EnterCap state={state} error={step.error} input={<LineInput key={step.error ?? 'cap'} onSubmit={value => dispatch({type: 'cap', value})} />} />
+				)}
+				{step.kind === 'auto-register' && <AutoWait state={state} cap={step.cap} wishFile={wishFile} />}
+				{step.kind === 'cancel-auto' && <Spinner label="cancelling: removing the saved wish…" />}
+				{step.kind === 'doctor' && <DoctorView checks={step.checks} />}
 				{step.kind === 'done' && (
 					<>
-						<Text color={color(c.success)} bold>✓ Hotkey {step.alreadyRegistered ? 'is already registered' : 'registered'} on subnet {info.netuid}: uid {step.uid}</Text>
+						<Text color={color(c.success)} bold>✓ Hotkey {step.alreadyRegistered ? 'is already registered' : 'registered'} on subnet {info.netuid}: uid {step.uid}{step.burnPaid ? ` (burned ${formatTao(step.burnPaid)})` : ''}</Text>
 						<Text>Network {step.network} · hotkey {state.info.hotkeyAddress}</Text>
-						<Text>Press <Text color={color(c.accent)}>Enter</Text> to start mining (the live dashboard), <Text color={color(c.accent)}>q</Text> to quit.</Text>
+						<Text>Press <Text color={color(c.accent)}>Enter</Text> to check this machine and start mining (the live dashboard), <Text color={color(c.accent)}>q</Text> to quit.</Text>
 						<Text color={color(c.muted)}>Later: `iota-tui` again, or `iota-tui mine`; `iota-tui status --network {step.network}` shows your neuron.</Text>
 					</>
 				)}
@@ -154,6 +170,18 @@ export function Wizard({info, services, onExit}: WizardProps) {
 			</Box>
 		</Box>
 	);
+}
+
+/** y or Enter: register now; n: skip; a: wait and register under a cap. */
+function RegisterChoice({onChoose}: {onChoose: (choice: 'register-confirmed' | 'register-declined' | 'register-auto') => void}) {
+	useInput((input, key) => {
+		const {key: answer, enter} = keyOfChunk(input);
+		const first = answer.toLowerCase()[0];
+		if (first === 'y' || ((key.return || enter) && answer === '')) onChoose('register-confirmed');
+		else if (first === 'n') onChoose('register-declined');
+		else if (first === 'a') onChoose('register-auto');
+	});
+	return <Text dimColor>Y/n/a</Text>;
 }
 
 function EnterKey({onEnter}: {onEnter: () => void}) {
