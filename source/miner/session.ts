@@ -8,6 +8,7 @@ import {UploadQueue} from '../storage/upload-queue.js';
 import {TrainerClient} from '../training/client.js';
 import {getConfig} from '../training/config.js';
 import {byteSampleTokenizer} from '../training/data.js';
+import {deviceVerdict, nvidiaPresent} from '../training/device.js';
 import {ChainWatch, startChainWatch} from './chain-watch.js';
 import {MinerContext, Stopped} from './context.js';
 import {mergeSequence} from './merge.js';
@@ -156,6 +157,8 @@ export class MinerSession {
 		const trainer = (ctx.trainer = await TrainerClient.start({config, stages: [layer], seed: opts.seed ?? 42, backend: opts.backend ?? 'auto', engine: 'llama3', useAdamW}));
 		const b = trainer.info!.backend;
 		ctx.dispatch({type: 'backend', name: b.name, detail: `${b.detail}; ${config.name} stage ${layer}, ${trainer.info!.numParams.toLocaleString('en-US')} params, ${useAdamW ? 'AdamW' : 'NAdam'}`});
+		const device = deviceVerdict(b, nvidiaPresent());
+		ctx.log(device.ok ? 'info' : 'warn', device.ok ? `training on ${device.text.replace(/^GPU: /, 'the GPU: ')}` : `${device.text}; ${device.fix}`);
 		trainer.onCrash(error => this.restartTrainer(error));
 	}
 
