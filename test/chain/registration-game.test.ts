@@ -5,13 +5,12 @@ import assert from 'node:assert/strict';
 import {startDevChain, type DevChain} from '../../source/chain/devchain.js';
 import {connectChain, type ChainClient} from '../../source/chain/client.js';
 import {readRegistrationWindow} from '../../source/chain/registration-window.js';
-import {pairFromMnemonic, newMnemonic} from '../../source/wallet/keys.js';
+import {burnHistory} from '../helpers/burn-history.js';
 
 const NETUID = 9;
 const INTERVAL = 8;
 let dev: DevChain;
 let chain: ChainClient;
-const history: string[] = [];
 
 before(async () => {
 	dev = await startDevChain({blockIntervalMs: 0, emulateYuma: false, registration: {
@@ -27,33 +26,7 @@ after(async () => {
 
 const send = (method: string, ...params: unknown[]) => chain.api.rpc(method as never, ...(params as never[]));
 const window = () => readRegistrationWindow(chain, NETUID);
-
-async function note(what: string) {
-	const w = await window();
-	history.push(`block ${w.block}: burn ${w.burn} rao, ${w.registrationsThisInterval} regs this interval, ${w.subnetN}/${w.maxUids} uids  ${what}`);
-	return w;
-}
-
-async function newBlock(what = '') {
-	await send('dev_newBlock', {count: 1});
-	return note(what);
-}
-
-/** Builds blocks until the one where the burn was adjusted and the interval counter reset. */
-async function untilAdjusted() {
-	for (let i = 0; i <= INTERVAL + 1; i++) {
-		const w = await newBlock();
-		if (w.lastAdjustmentBlock === w.block) return w;
-	}
-	throw new Error('no burn adjustment within an interval');
-}
-
-async function newHotkey() {
-	const coldkey = await pairFromMnemonic(newMnemonic());
-	const hotkey = (await pairFromMnemonic(newMnemonic())).address;
-	await chain.fundFromFaucet(coldkey.address);
-	return {coldkey, hotkey};
-}
+const {lines: history, note, untilAdjusted, newKeys: newHotkey} = burnHistory(() => chain, NETUID, INTERVAL);
 
 test('burn rises with demand and falls back; a full subnet prunes a non-immune uid; limits refuse', {timeout: 240_000}, async () => {
 	const start = await untilAdjusted();

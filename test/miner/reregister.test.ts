@@ -10,10 +10,10 @@ import {join} from 'node:path';
 import {createInterface} from 'node:readline';
 import {startDevnet, type Devnet} from '../../source/devnet/devnet.js';
 import {connectChain, type ChainClient} from '../../source/chain/client.js';
-import {readRegistrationWindow} from '../../source/chain/registration-window.js';
 import {createWallet} from '../../source/wallet/wallet.js';
 import {newMnemonic, pairFromMnemonic} from '../../source/wallet/keys.js';
 import {SWARM_SETTINGS} from './swarm.js';
+import {burnHistory} from '../helpers/burn-history.js';
 
 type Ev = Record<string, unknown> & {event: string};
 const NETUID = 9;
@@ -24,7 +24,6 @@ let dir: string;
 let devnet: Devnet;
 let chain: ChainClient;
 let miner: ChildProcess | undefined;
-const history: string[] = [];
 const events: Ev[] = [];
 const wallet = () => ({path: join(dir, 'wallets'), name: 'pruned', hotkey: 'default'});
 
@@ -43,28 +42,7 @@ after(async () => {
 	rmSync(dir, {recursive: true, force: true});
 });
 
-const window = () => readRegistrationWindow(chain, NETUID);
-async function note(what: string) {
-	const w = await window();
-	history.push(`block ${w.block}: burn ${w.burn} rao (cap ${CAP}), ${w.registrationsThisInterval} regs this interval, ${w.subnetN}/${w.maxUids} uids  ${what}`);
-	return w;
-}
-async function newBlock(what = '') {
-	await chain.api.rpc('dev_newBlock' as never, {count: 1} as never);
-	return note(what);
-}
-async function untilAdjusted() {
-	for (let i = 0; i <= INTERVAL + 1; i++) {
-		const w = await newBlock();
-		if (w.lastAdjustmentBlock === w.block) return w;
-	}
-	throw new Error('no burn adjustment within an interval');
-}
-async function newKeys() {
-	const coldkey = await pairFromMnemonic(newMnemonic());
-	await chain.fundFromFaucet(coldkey.address);
-	return {coldkey, hotkey: (await pairFromMnemonic(newMnemonic())).address};
-}
+const {lines: history, note, newBlock, untilAdjusted, newKeys} = burnHistory(() => chain, NETUID, INTERVAL, ` (cap ${CAP})`);
 const until = async (pred: () => boolean, ms: number, what: string) => {
 	const deadline = Date.now() + ms;
 	while (!pred()) {
