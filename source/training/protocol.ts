@@ -11,8 +11,9 @@ export type Engine = 'llama3';
 /**
  * `stages`: one stage (forward/backward, the miner) or all of them in order (trainBatch/evalLoss, `train`).
  * `clipNorm` replaces every stage's IOTA clip norm; `useAdamW` picks AdamW over NAdam as IOTA's use_AdamW does.
+ * `threads`: the wasm backend's thread pool (default IOTA_TUI_THREADS, else every core; 1 = one thread).
  */
-export type InitOptions = {config: ModelConfig; stages: number[]; seed?: number; backend?: BackendChoice; clipNorm?: number; useAdamW?: boolean; engine?: Engine};
+export type InitOptions = {config: ModelConfig; stages: number[]; seed?: number; backend?: BackendChoice; clipNorm?: number; useAdamW?: boolean; engine?: Engine; threads?: number};
 
 /** One optimizer step. Whole model: gradNorm over all stages, clipScale the smallest, and each stage's own in `stages`. */
 export type StepResult = {gradNorm: number; clipScale: number; microBatches: number; step: number; stages?: Array<{gradNorm: number; clipScale: number}>};

@@ -6,6 +6,7 @@ import {bytesToBf16, bf16ToBytes, fromBf16, toBf16} from './bf16.js';
 import type {Envelope, Reply, VectorFormat} from './protocol.js';
 import {LlamaModelTrainer} from './llama-model-trainer.js';
 import {LlamaTrainer} from './llama-trainer.js';
+import {defaultThreads} from './wasm-threads.js';
 
 if (!parentPort) throw new Error('worker.ts must run as a worker thread');
 const port = parentPort;
@@ -27,7 +28,7 @@ function decode(data: ArrayBuffer, format: VectorFormat): Float32Array {
 async function handle(m: Envelope): Promise<unknown> {
 	switch (m.op) {
 		case 'init': {
-			const backend = await initBackend(m.options.backend ?? 'auto');
+			const backend = await initBackend(m.options.backend ?? 'auto', m.options.threads ?? defaultThreads());
 			trainer?.dispose();
 			trainer = undefined;
 			trainer = m.options.stages.length === 1 ? new LlamaTrainer(m.options) : new LlamaModelTrainer(m.options);
