@@ -58,7 +58,7 @@ test('the built CLI: train --json prints one {step, loss, tokens_per_s[, heldout
 test('the built CLI: readable step lines without --json; --threads reaches the training worker', {skip: !existsSync(DEFAULT_CORPUS) && 'no /usr/share/common-licenses'}, async () => {
 	const r = await runCli(['train', '--config', 'tiny', '--steps', '2', '--backend', 'wasm', '--threads', '2', '--eval-every', '0']);
 	assert.equal(r.code, 0, r.stderr);
-	assert.match(r.stderr, /^backend: wasm \(SIMD, 2 threads\)$/m);
+	assert.match(r.stderr, /^backend: wasm \(SIMD, 2 threads, rows split\)$/m);
 	const lines = r.stdout.trim().split('\n');
 	assert.equal(lines.length, 2);
 	assert.match(lines[0]!, /^step {5}1 {2}loss \d+\.\d{4} {2}\d+ tok\/s$/);
