@@ -50,6 +50,8 @@ export class RowSplit {
 			await Promise.all(helpers.map(h => h.close()));
 			throw (failed as PromiseRejectedResult).reason;
 		}
+		// A helper that dies takes this worker with it: the client sees one crash and restart() starts them all afresh.
+		for (const h of helpers) h.onCrash(error => setImmediate(() => { throw new Error(`row-split helper: ${error.message}`); }));
 		return new RowSplit(trainer, helpers);
 	}
 
