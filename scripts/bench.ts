@@ -1,14 +1,14 @@
 // Training benchmark (not a test): tokens/s of IOTA's Llama-3 stages on every TF.js backend that loads, against
 // PyTorch on the same machine in the same run. PyTorch comes from `python3 -c "import torch"` (Debian:
 // `apt-get install python3-torch`); this script installs nothing.
-// Usage: npm run bench -- [--json] [--backends wasm,cpu] [--steps 3] [--block-seq 128] [--block-batch 1] [--torch-device cpu|cuda|cpu,cuda|none] [--python PATH] [--full]
+// Usage: npm run bench -- [--json] [--backends wasm,cpu] [--threads N] [--steps 3] [--block-seq 128] [--block-batch 1] [--torch-device cpu|cuda|cpu,cuda|none] [--python PATH] [--full]
 //   [--suite worker,iota] [--iota-cases devnet,100M/tail] [--iota-batch 1] [--iota-seq 64] [--quick]
 // --suite: worker = through the training worker (TrainerClient) as the miner and `train` use it: one devnet stage's
 // forward + backward calls, the whole devnet model's train step (trainBatch + the stages' NAdam steps, what `train`
 // runs) and one IOTA-1B-shaped block; iota = IOTA's exact stages in-process (source/training/llama3, bench-iota.ts).
 // Both against test/training/torch_ref's PyTorch stages (bench_iota_torch.py). `old` is an alias of worker.
 // --iota-cases keeps cases whose name contains one of the words; --iota-batch/--iota-seq size the 100M cases.
-// --quick: one timed step, worker suite on wasm only.
+// --quick: one timed step, worker suite on wasm only. --threads: wasm's thread pool (IOTA_TUI_THREADS; default every core).
 // --suite devnet: the real devnet and `iota-tui mine` processes (bench-devnet.ts): launch to first batch, dashboard vs
 // headless throughput, event-loop p99, transfer overlap, peak RSS, P2P and store bytes/s; writes bench/results/devnet.json.
 //   [--devnet-miners 3] [--devnet-window 40] [--devnet-warmup 10] [--devnet-backend cpu] [--devnet-out PATH]
@@ -39,6 +39,7 @@ const {values: args} = parseArgs({options: {
 	'iota-batch': {type: 'string', default: '1'},
 	'iota-seq': {type: 'string', default: '64'},
 	quick: {type: 'boolean', default: false},
+	threads: {type: 'string'},
 	'devnet-miners': {type: 'string', default: '3'},
 	'devnet-window': {type: 'string', default: '40'},
 	'devnet-warmup': {type: 'string', default: '10'},
@@ -46,6 +47,8 @@ const {values: args} = parseArgs({options: {
 	'devnet-out': {type: 'string', default: 'bench/results/devnet.json'},
 }});
 const steps = args.quick ? 1 : Math.max(1, Number(args.steps));
+// Workers (and bench-iota's children) read it when they start.
+if (args.threads) process.env.IOTA_TUI_THREADS = args.threads;
 const suites = new Set(args.suite!.split(',').map(s => s.trim()).map(s => (s === 'old' ? 'worker' : s)));
 const log = (s: string) => process.stderr.write(s + '\n');
 
@@ -115,7 +118,8 @@ async function benchBackend(name: BackendName): Promise<Row[]> {
 			for (let i = 1; i <= (name === 'cpu' && !args.full ? 1 : steps); i++) times.push(await once(client, c, i));
 			loop.disable();
 			const ms = median(times);
-			rows.push({case: c.case, backend: label, shape: c.shape, tokens_per_s: (c.batch * c.seq) / (ms / 1000), ms_per_step: ms, peak_rss_mb: peakRss(), reference: null, ratio_vs_reference: null});
+			rows.push({case: c.case, backend: label, shape: c.shape, tokens_per_s: (c.batch * c.seq) / (ms / 1000), ms_per_step: ms, peak_rss_mb: peakRss(), reference: null, ratio_vs_reference: null,
+				...(name === 'wasm' ? {note: client.info!.backend.detail} : {})});
 			log(`  ${label} ${c.case}: ${ms.toFixed(1)} ms/step`);
 		} catch (e) {
 			// e.g. wasm's 4 GiB memory cannot hold the 1B block with its NAdam state: report and go on.

@@ -13,6 +13,7 @@ export type MineFlags = WalletOptions & {
 	protocol?: 'current' | 'v1';
 	netuid?: number;
 	backend?: string;
+	threads?: number;
 	model?: string;
 	headless?: boolean;
 	json?: boolean;
@@ -36,6 +37,7 @@ export function addMineCommand(program: Command): void {
 		.addOption(new Option('--protocol <name>', 'miner protocol: current (spec 30017) or v1 (default: config endpoints.protocol, else the network\'s: current on finney, test and ws:// URLs; on the devnet what it serves)').choices(['current', 'v1']))
 		.addOption(netuidOption())
 		.option('--backend <name>', 'training backend: auto, cuda, webgpu, node, wasm or cpu', 'auto')
+		.option('--threads <n>', 'CPU threads for the wasm backend (default: IOTA_TUI_THREADS, else every core; 1 = one thread)', intArg(1, 8))
 		.option('--model <config>', 'model config whose stages match the orchestrator layers (devnet, tiny)', 'devnet')
 		.option('--headless', 'no dashboard: plain timestamped lines (also when stdout is not a terminal)')
 		.option('--json', 'print NDJSON events (implies --headless)')
@@ -86,6 +88,8 @@ export async function runMinerCli(opts: RunMinerOptions): Promise<void> {
 	} catch (error) {
 		throw new UsageError((error as Error).message);
 	}
+	// The training worker reads it when it starts.
+	if (opts.threads !== undefined) process.env.IOTA_TUI_THREADS = String(opts.threads);
 	if (opts.corpus && !(await import('node:fs')).existsSync(opts.corpus)) throw new UsageError(`--corpus ${opts.corpus} not found: pass a text file or a folder of text files`);
 	// Checked before anything starts: a wrong tokenizer file is a one-line error, not a crash on the first sample.
 	const tokenizer = opts.tokenizer ? await (await import('../training/llama-tokenizer.js')).loadLlamaTokenizer(opts.tokenizer) : undefined;

@@ -14,6 +14,7 @@ export function addTrainCommand(program: Command): void {
 		.option('--steps <n>', 'optimizer steps to run', intArg(1), 200)
 		.option('--json', 'print one JSON object per step (NDJSON) instead of readable lines')
 		.addOption(new Option('--backend <name>', `TF.js backend: auto or one of ${backendNames.join(', ')}; a forced one that cannot load is an error`).default('auto').argParser(parseBackend))
+		.option('--threads <n>', 'CPU threads for the wasm backend (default: IOTA_TUI_THREADS, else every core; 1 = one thread)', intArg(1, 8))
 		.option('--lr <x>', 'learning rate (constant)', numberArg('non-negative'), 3e-3)
 		.option('--batch-size <n>', 'sequences per micro-batch (default: from the config)', intArg(1))
 		.option('--seq-len <n>', 'tokens per sequence, at most the config\'s (default: the config\'s)', intArg(2))
@@ -25,6 +26,8 @@ export function addTrainCommand(program: Command): void {
 		.action(async (opts) => {
 			const base: ModelConfig = getConfig(opts.config);
 			if (opts.seqLen !== undefined && opts.seqLen > base.seqLen) throw new UserError(`--seq-len ${opts.seqLen} exceeds config ${base.name}'s ${base.seqLen}`, 2);
+			// The training worker reads it when it starts.
+			if (opts.threads !== undefined) process.env.IOTA_TUI_THREADS = String(opts.threads);
 			const controller = new AbortController();
 			const stop = () => controller.abort();
 			process.once('SIGINT', stop);

@@ -2,6 +2,7 @@
 // --json`), each with its own wallet (created with the wallet code under the devnet data dir) and
 // hotkey registered on the local chain. Their NDJSON lines are passed to `emit` unchanged.
 import {spawn, type ChildProcess} from 'node:child_process';
+import {availableParallelism} from 'node:os';
 import {join} from 'node:path';
 import {createInterface} from 'node:readline';
 import {connectChain} from '../chain/client.js';
@@ -101,7 +102,9 @@ export class DevnetMiner {
 	start(env: NodeJS.ProcessEnv = {}): Promise<void> {
 		const o = this.o;
 		const i = this.index;
-		const child = spawn(process.execPath, this.args(), {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, ...env}});
+		// The local miners share this box's cores: each trains on its share of them unless IOTA_TUI_THREADS says otherwise.
+		const threads = process.env.IOTA_TUI_THREADS ?? String(Math.max(1, Math.floor(availableParallelism() / o.count)));
+		const child = spawn(process.execPath, this.args(), {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, IOTA_TUI_THREADS: threads, ...env}});
 		this.child = child;
 		let registered: () => void = () => {};
 		const isRegistered = new Promise<void>(resolve => (registered = resolve));

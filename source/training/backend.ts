@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import {UserError, errorMessage} from '../errors.js';
 
 import {backendNames, type BackendChoice, type BackendName} from './backend-names.js';
+import {defaultThreads, withWasmThreads} from './wasm-threads.js';
 
 export {backendNames, parseBackend, type BackendChoice, type BackendName} from './backend-names.js';
 export type BackendInfo = {name: BackendName; tfBackend: string; detail: string; tried: string[]};
@@ -50,10 +51,12 @@ async function tryWebgpu(auto = false): Promise<string> {
 	return `webgpu (Dawn: ${info.vendor ?? '?'} ${info.device || info.description || ''}${info.isFallbackAdapter ? ', software' : ''})`.trim();
 }
 
-async function tryWasm(): Promise<string> {
+async function tryWasm(threads: number): Promise<string> {
 	await load('@tensorflow/tfjs-backend-wasm');
-	if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend did not initialise');
-	return 'wasm (SIMD, 1 thread)';
+	const n = await withWasmThreads(threads, async () => {
+		if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend did not initialise');
+	});
+	return `wasm (SIMD, ${n} thread${n === 1 ? '' : 's'})`;
 }
 
 async function tryCpu(): Promise<string> {
@@ -61,19 +64,22 @@ async function tryCpu(): Promise<string> {
 	return 'cpu (plain JS)';
 }
 
-const loaders: Record<BackendName, (auto: boolean) => Promise<string>> = {cuda: tryCuda, webgpu: tryWebgpu, node: tryNode, wasm: tryWasm, cpu: tryCpu};
+const loaders: Record<BackendName, (auto: boolean, threads: number) => Promise<string>> = {cuda: tryCuda, webgpu: tryWebgpu, node: tryNode, wasm: (_, threads) => tryWasm(threads), cpu: tryCpu};
 
 let current: BackendInfo | undefined;
 
-/** Initialises TF.js on the chosen backend (once per thread) and reports what was picked and what failed. */
-export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
+/**
+ * Initialises TF.js on the chosen backend (once per thread) and reports what was picked and what failed.
+ * `threads`: wasm's thread pool (default IOTA_TUI_THREADS, else every core; 1 = single-threaded).
+ */
+export async function initBackend(choice: BackendChoice = 'auto', threads = defaultThreads()): Promise<BackendInfo> {
 	if (current && (choice === 'auto' || choice === current.name)) return current;
 	tf.enableProdMode();
 	const order: BackendName[] = choice === 'auto' ? [...backendNames] : [choice];
 	const tried: string[] = [];
 	for (const name of order) {
 		try {
-			const detail = await loaders[name](choice === 'auto');
+			const detail = await loaders[name](choice === 'auto', threads);
 			await tf.ready();
 			current = {name, tfBackend: tf.getBackend(), detail, tried};
 			return current;

@@ -80,8 +80,9 @@ export class TrainerClient extends EventEmitter {
 
 	// The tensor buffers passed in are transferred: the caller's views become empty afterwards.
 	forward(key: string, input: TensorData, ids?: TensorData) { return this.call({op: 'forward', key, input, ids}, bufs(input, ids)); }
-	backward(key: string, grad?: TensorData) { return this.call({op: 'backward', key, grad}, bufs(grad)); }
-	trainBatch(ids: TensorData) { return this.call({op: 'trainBatch', ids}, bufs(ids)); }
+	/** `scale` (row splits: a part's share of the batch) multiplies the loss's gradients; the default is 1. */
+	backward(key: string, grad?: TensorData, scale?: number) { return this.call({op: 'backward', key, grad, scale}, bufs(grad)); }
+	trainBatch(ids: TensorData, scale?: number) { return this.call({op: 'trainBatch', ids, scale}, bufs(ids)); }
 	evalLoss(ids: TensorData) { return this.call({op: 'evalLoss', ids}, bufs(ids)); }
 	step(lr: number) { return this.call({op: 'step', lr}); }
 	drop(key: string) { return this.call({op: 'drop', key}); }
@@ -92,6 +93,8 @@ export class TrainerClient extends EventEmitter {
 	async exportOptimizerState(format: VectorFormat = 'bf16'): Promise<Uint8Array> { return new Uint8Array((await this.call({op: 'exportOptimizerState', format})).data); }
 	async importOptimizerState(bytes: Uint8Array, format: VectorFormat = 'bf16', step?: number): Promise<void> { const data = own(bytes); await this.call({op: 'importOptimizerState', format, data, step}, [data]); }
 	async exportGradients(): Promise<Float32Array> { return new Float32Array((await this.call({op: 'exportGradients'})).data); }
+	/** Drops the summed gradients without a step (a row-split helper after handing them over). */
+	resetGradients() { return this.call({op: 'resetGradients'}); }
 
 	/** For tests: makes the worker throw an uncaught error. */
 	crashForTest() { return this.call({op: 'crashForTest'}); }

@@ -59,8 +59,11 @@ export class LlamaModelTrainer {
 		return h as tf.Tensor3D;
 	}
 
-	/** One forward and backward of the whole model; adds each stage's weight gradients to its sums. Returns the loss. */
-	async trainBatch(idsData: TensorData): Promise<number> {
+	/**
+	 * One forward and backward of the whole model; adds each stage's weight gradients (times `scale`: a row split's
+	 * share of the batch) to its sums. Returns the loss.
+	 */
+	async trainBatch(idsData: TensorData, scale = 1): Promise<number> {
 		const {ids, b, s} = this.ids(idsData);
 		const used = this.parts.map(p => p.weights.map((_, i) => i).filter(i => p.stage.isUsed(i)));
 		const x = tf.tensor2d(ids, [b, s], 'int32');
@@ -86,7 +89,7 @@ export class LlamaModelTrainer {
 		this.parts.forEach((p, k) => {
 			const grads: Array<tf.Tensor | null> = p.weights.map(() => null);
 			for (const i of used[k]!) grads[i] = r.grads[at++]!;
-			p.accumulate(grads);
+			p.accumulate(grads, scale);
 		});
 		return loss;
 	}
@@ -136,6 +139,14 @@ export class LlamaModelTrainer {
 
 	/** Summed gradients of every stage, head first (zeros where none). */
 	exportGradients(): Promise<Float32Array> { return this.concat(p => p.exportGradients(), this.numParams); }
+
+	/** Adds a row-split helper's summed gradients (this layout) to every stage's sums. */
+	addGradients(flat: Float32Array): void {
+		let at = 0;
+		for (const p of this.parts) { p.addGradients(flat.subarray(at, at + p.numParams)); at += p.numParams; }
+	}
+
+	resetGradients(): void { this.parts.forEach(p => p.resetGradients()); }
 
 	forward(): Promise<never> { return Promise.reject(new UserError('forward takes one stage: this worker holds the whole model (use trainBatch / evalLoss)')); }
 	backward(): Promise<never> { return Promise.reject(new UserError('backward takes one stage: this worker holds the whole model (use trainBatch / evalLoss)')); }

@@ -71,8 +71,11 @@ export class LlamaTrainer {
 		} finally { out.dispose(); }
 	}
 
-	/** Backward of a saved forward: tail from its loss, others from the output gradient; accumulates weight gradients. */
-	async backward(key: string, gradData?: TensorData): Promise<{inputGrad?: TensorData; loss?: number}> {
+	/**
+	 * Backward of a saved forward: tail from its loss, others from the output gradient; accumulates weight gradients.
+	 * `scale` multiplies the tail's gradients (a row split's share of the batch whose mean loss it is).
+	 */
+	async backward(key: string, gradData?: TensorData, scale = 1): Promise<{inputGrad?: TensorData; loss?: number}> {
 		const saved = this.saved.get(key);
 		if (!saved) throw new UserError(`no forward activation saved under "${key}"`);
 		this.saved.delete(key);
@@ -82,7 +85,8 @@ export class LlamaTrainer {
 			const r = tf.tidy(() => {
 				const g = this.last ? this.stage.lossBackward(w, saved.input, saved.ids!) : this.stage.backward(w, saved.input, dy!);
 				g.output.dispose(); // kept by lossBackward, so tidy would not free it
-				return {loss: ['loss' in g ? (g.loss as tf.Scalar) : tf.scalar(NaN)], inputGrad: g.inputGrad ? [g.inputGrad] : [], weightGrads: g.weightGrads.map(x => (x ? [x] : []))};
+				const s = (x: tf.Tensor) => (scale === 1 ? x : tf.mul(x, scale));
+				return {loss: ['loss' in g ? (g.loss as tf.Scalar) : tf.scalar(NaN)], inputGrad: g.inputGrad ? [s(g.inputGrad)] : [], weightGrads: g.weightGrads.map(x => (x ? [s(x)] : []))};
 			});
 			dy?.dispose();
 			const loss = this.last ? (await r.loss[0]!.data())[0]! : undefined;
@@ -134,6 +138,8 @@ export class LlamaTrainer {
 	}
 
 	exportGradients(): Promise<Float32Array> { return this.state.exportGradients(); }
+	addGradients(flat: Float32Array): void { this.state.addGradients(flat); }
+	resetGradients(): void { this.state.resetGradients(); }
 
 	trainBatch(): Promise<number> { return Promise.reject(new UserError('trainBatch needs the whole model in one worker (start it with all stages)')); }
 	evalLoss(): Promise<number> { return Promise.reject(new UserError('evalLoss needs the whole model in one worker (start it with all stages)')); }

@@ -11,8 +11,11 @@ export type Engine = 'llama3';
 /**
  * `stages`: one stage (forward/backward, the miner) or all of them in order (trainBatch/evalLoss, `train`).
  * `clipNorm` replaces every stage's IOTA clip norm; `useAdamW` picks AdamW over NAdam as IOTA's use_AdamW does.
+ * `threads`: CPU threads for wasm or cpu (default IOTA_TUI_THREADS, else every core; 1 = one thread). With a batch of 2 or
+ * more (`config.batchSize`) each micro-batch's rows are split over that many training threads (row-split.ts); with 1,
+ * wasm's XNNPACK pool gets the threads. `split: false` keeps the pool (helpers start with it).
  */
-export type InitOptions = {config: ModelConfig; stages: number[]; seed?: number; backend?: BackendChoice; clipNorm?: number; useAdamW?: boolean; engine?: Engine};
+export type InitOptions = {config: ModelConfig; stages: number[]; seed?: number; backend?: BackendChoice; clipNorm?: number; useAdamW?: boolean; engine?: Engine; threads?: number; split?: boolean};
 
 /** One optimizer step. Whole model: gradNorm over all stages, clipScale the smallest, and each stage's own in `stages`. */
 export type StepResult = {gradNorm: number; clipScale: number; microBatches: number; step: number; stages?: Array<{gradNorm: number; clipScale: number}>};
@@ -20,8 +23,8 @@ export type StepResult = {gradNorm: number; clipScale: number; microBatches: num
 export type Request =
 	| {op: 'init'; options: InitOptions}
 	| {op: 'forward'; key: string; input: TensorData; ids?: TensorData}
-	| {op: 'backward'; key: string; grad?: TensorData}
-	| {op: 'trainBatch'; ids: TensorData}
+	| {op: 'backward'; key: string; grad?: TensorData; scale?: number}
+	| {op: 'trainBatch'; ids: TensorData; scale?: number}
 	| {op: 'evalLoss'; ids: TensorData}
 	| {op: 'step'; lr: number}
 	| {op: 'exportWeights'; format: VectorFormat}
@@ -29,6 +32,7 @@ export type Request =
 	| {op: 'exportOptimizerState'; format: VectorFormat}
 	| {op: 'importOptimizerState'; format: VectorFormat; data: ArrayBuffer; step?: number}
 	| {op: 'exportGradients'}
+	| {op: 'resetGradients'}
 	| {op: 'drop'; key: string}
 	| {op: 'stats'}
 	| {op: 'crashForTest'};
@@ -47,6 +51,7 @@ export type Results = {
 	exportOptimizerState: {data: ArrayBuffer};
 	importOptimizerState: {};
 	exportGradients: {data: ArrayBuffer};
+	resetGradients: {};
 	drop: {};
 	stats: Stats;
 	crashForTest: {};

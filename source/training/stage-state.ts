@@ -42,12 +42,17 @@ export class StageState {
 	get microBatches(): number { return this.count; }
 	get stepCount(): number { return this.steps; }
 
-	/** Adds one micro-batch's weight gradients (null: no gradient, as PyTorch's None); takes ownership of them. */
-	accumulate(grads: Array<tf.Tensor | null>): void {
+	/** Adds one micro-batch's weight gradients (null: no gradient, as PyTorch's None) times `scale`; takes ownership of them. */
+	accumulate(grads: Array<tf.Tensor | null>, scale = 1): void {
 		const prev = this.acc;
 		this.acc = grads.map((g, i) => {
 			const a = prev?.[i];
 			if (!g) return a ?? null;
+			if (scale !== 1) {
+				const s = tf.mul(g, scale);
+				g.dispose();
+				g = s;
+			}
 			if (!a) return g;
 			const sum = tf.add(a, g);
 			a.dispose();
@@ -55,6 +60,31 @@ export class StageState {
 			return sum;
 		});
 		this.count++;
+	}
+
+	/**
+	 * Adds gradients summed elsewhere (a row-split helper's, flat in parameters() order) to the parameters that have
+	 * a sum here; the micro-batch count stays (the helper's rows belong to the same micro-batches).
+	 */
+	addGradients(flat: Float32Array): void {
+		if (!this.acc) return;
+		let at = 0;
+		this.acc = this.acc.map((a, i) => {
+			const w = this.w[i]!;
+			const part = flat.subarray(at, at + w.size);
+			at += w.size;
+			if (!a) return a;
+			const sum = tf.tidy(() => tf.add(a, tf.tensor(part, w.shape)));
+			a.dispose();
+			return sum;
+		});
+	}
+
+	/** Drops the summed gradients without a step. */
+	resetGradients(): void {
+		for (const g of this.acc ?? []) g?.dispose();
+		this.acc = undefined;
+		this.count = 0;
 	}
 
 	/** Norm of the mean accumulated gradient as a scalar tensor, for the caller to read (and dispose). */

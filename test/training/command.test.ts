@@ -21,6 +21,7 @@ test('train rejects bad options with clear one-line errors', async () => {
 		[['--steps', '0'], /^error: option '--steps <n>' argument '0' is invalid\. expected a whole number >= 1\.$/],
 		[['--steps', 'x'], /^error: option '--steps <n>' argument 'x' is invalid\. expected a whole number >= 1\.$/],
 		[['--lr', '-1'], /^error: option '--lr <x>' argument '-1' is invalid\. expected a number >= 0\.$/],
+		[['--threads', '0'], /^error: option '--threads <n>' argument '0' is invalid\. expected a whole number 1-8\.$/],
 	];
 	for (const [args, re] of flagCases) await assert.rejects(run(...args), (e: Error) => e instanceof CommanderError && e.exitCode !== 0 && re.test(e.message), args.join(' '));
 	const cases: Array<[string[], RegExp]> = [
@@ -54,9 +55,10 @@ test('the built CLI: train --json prints one {step, loss, tokens_per_s[, heldout
 	assert.match(r.stderr, /^model: tiny, [\d,]+ parameters, 3 stages, batch 2x16, tokenizer bytes$/m);
 });
 
-test('the built CLI: readable step lines without --json', {skip: !existsSync(DEFAULT_CORPUS) && 'no /usr/share/common-licenses'}, async () => {
-	const r = await runCli(['train', '--config', 'tiny', '--steps', '2', '--backend', 'wasm', '--eval-every', '0']);
+test('the built CLI: readable step lines without --json; --threads reaches the training worker', {skip: !existsSync(DEFAULT_CORPUS) && 'no /usr/share/common-licenses'}, async () => {
+	const r = await runCli(['train', '--config', 'tiny', '--steps', '2', '--backend', 'wasm', '--threads', '2', '--eval-every', '0']);
 	assert.equal(r.code, 0, r.stderr);
+	assert.match(r.stderr, /^backend: wasm \(SIMD, 2 threads, rows split\)$/m);
 	const lines = r.stdout.trim().split('\n');
 	assert.equal(lines.length, 2);
 	assert.match(lines[0]!, /^step {5}1 {2}loss \d+\.\d{4} {2}\d+ tok\/s$/);
