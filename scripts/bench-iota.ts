@@ -7,6 +7,7 @@ import {spawnSync} from 'node:child_process';
 import {parseArgs} from 'node:util';
 import type * as tfTypes from '@tensorflow/tfjs';
 import {getPublicModel, type PublicModel, type StageKind} from '../source/training/llama3/config.js';
+import {initParam, type InitSpec} from '../source/training/llama3/init.js';
 import {IOTA_INNER, stageBeta1} from '../source/training/llama3/inner-optimizer.js';
 
 /** noOptimizer: time forward+backward only (bench.ts retries so when the optimizer step alone runs out of memory).
@@ -87,7 +88,8 @@ export function runIota(o: RunOptions): {rows: Row[]; refs: Row[]} {
 			const r = slow(c) ? skipped(c, b, 'plain cpu takes minutes per 100M step (--full runs it)') : run.find(x => x.case === c.case)!;
 			if (String(r.backend_detail ?? '').includes('software')) r.note = `software adapter: ${r.backend_detail}`;
 			rows.push(r);
-			o.log(`  ${b} ${c.case}: ${r.skipped ? `skipped (${r.skipped})` : `${r.ms_per_step.toFixed(1)} ms/step on ${r.backend_detail}`}`);
+			const mib = (r.gpu_mb ?? r.tensor_mb) as number | undefined;
+			o.log(`  ${b} ${c.case}: ${r.skipped ? `skipped (${r.skipped})` : `${r.ms_per_step.toFixed(1)} ms/step${mib === undefined ? '' : `, ${mib.toFixed(0)} MiB`} on ${r.backend_detail}`}`);
 			// An optimizer step that runs out of memory (wasm's 4 GiB heap on a bigger stage): time forward+backward alone.
 			if (r.skipped?.startsWith('optimizer step')) {
 				const fb = tfjsSpawn(b, [{...c, noOptimizer: true, shape: c.shape.replace(' +NAdam', '')}], o.steps)[0]!;
@@ -152,6 +154,19 @@ function inputs(n: number, vocab: number, width: number, seed: number) {
 
 let phase = 'init';
 
+/**
+ * The stage's seeded init, except that a tensor over 4M values repeats its first 1M values (tiled on the backend): what
+ * is timed does not depend on the values, and IOTA's 1B stages hold ~500M parameters, ~20 s of JS random numbers each.
+ */
+function benchWeights(tf: typeof tfTypes, stage: {params: ReadonlyArray<InitSpec>}): tfTypes.Tensor[] {
+	const period = 1 << 20;
+	return stage.params.map(p => {
+		const n = p.shape.reduce((a, b) => a * b, 1);
+		if (n <= 4 * period || p.init !== 'normal') return tf.tensor(initParam(p, 1), p.shape);
+		return tf.tidy(() => tf.reshape(tf.slice(tf.tile(tf.tensor1d(initParam({...p, shape: [period]}, 1)), [Math.ceil(n / period)]), 0, n), p.shape));
+	});
+}
+
 /** webgpu: the bytes its buffer pool has allocated on the GPU (it reuses, never frees, buffers: the peak); else nothing. */
 function gpuPool(tf: typeof tfTypes): {gpu_mb?: number} {
 	const m = tf.memory() as {numBytesAllocatedInGPU?: number};
@@ -165,7 +180,7 @@ async function runCase(tf: typeof tfTypes, c: IotaCase, steps: number, backend: 
 	const {cfg, splits} = benchModel(c.model);
 	const layer = splits.findIndex(x => x.kind === c.kind);
 	const stage = new LlamaStage(cfg, splits[layer]!);
-	let w = stage.init(1);
+	let w = benchWeights(tf, stage);
 	const opt = InnerOptimizer.forStage(splits.length, layer, false, w.length);
 	const {batch: b, seq: t} = c;
 	try {
