@@ -16,8 +16,10 @@
 // pytorch-cuda-fp32 / pytorch-cuda-bf16; --torch-bf16 adds pytorch-cpu-bf16 on cpu), every row gets `device` (the GPU)
 // and `date`, and a last table sets iota-tui's ms/step beside both. `--iota-cases 1B` adds IOTA's 1B head/body/tail
 // ([--iota-1b-batch 1] [--iota-1b-seq 800]); IOTA_BENCH_TINY=1 shrinks the 1B shapes to a few dims for a dry run.
+// --merge a.json,b.json: runs nothing; writes their rows together to --out and prints the summary table (what a
+// script that runs the suites as separate, separately time-boxed calls ends with).
 import {spawnSync} from 'node:child_process';
-import {mkdirSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {cpus} from 'node:os';
 import {monitorEventLoopDelay} from 'node:perf_hooks';
 import {parseArgs} from 'node:util';
@@ -52,6 +54,7 @@ const {values: args} = parseArgs({options: {
 	'torch-bf16': {type: 'boolean', default: false},
 	'iota-1b-batch': {type: 'string', default: '1'},
 	'iota-1b-seq': {type: 'string', default: '800'},
+	merge: {type: 'string'},
 }});
 /** PyTorch precisions per device: on a GPU both fp32 and bf16 autocast; on cpu fp32 (and bf16 with --torch-bf16). */
 const torchPrecisions = (device: string) => (device === 'cuda' || args['torch-bf16'] ? 'fp32,bf16' : 'fp32');
@@ -162,6 +165,14 @@ function torchRows(device: string): Row[] {
 	const rows = r.stdout.trim().split('\n').filter(l => l.startsWith('{')).map(l => JSON.parse(l) as Row & {blas?: string});
 	for (const x of rows) if (x.blas === 'reference') x.note = 'reference BLAS: apt-get install libopenblas0-pthread for a fair number';
 	return rows;
+}
+
+if (args.merge) {
+	const merged = args.merge.split(',').filter(f => existsSync(f)).flatMap(f => JSON.parse(readFileSync(f, 'utf8')) as Row[]);
+	writeFileSync(args.out!, JSON.stringify(merged, null, 2) + '\n');
+	gpuTable(merged.filter(r => !r.backend.startsWith('pytorch-')), merged.filter(r => r.backend.startsWith('pytorch-')));
+	console.log(`\nwrote ${args.out} (${merged.length} rows from ${args.merge})`);
+	process.exit(0);
 }
 
 if (suites.has('devnet')) {
