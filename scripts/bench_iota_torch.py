@@ -34,7 +34,11 @@ def backend_name(dev, precision):
 def device_name(dev):
     if dev.type == 'cuda':
         return torch.cuda.get_device_name(dev)
-    return platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as f:
+            return next(l.split(':', 1)[1].strip() for l in f if l.startswith('model name'))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
 
 
 def run(case, dev, steps, precision='fp32'):
@@ -82,13 +86,15 @@ def run(case, dev, steps, precision='fp32'):
     mem = torch.cuda.max_memory_allocated(dev) / 2**20 if dev.type == 'cuda' else None
     stepped = opt is not None
     del m, opt
-    return {'case': case['case'], 'backend': backend_name(dev, precision), 'shape': case['shape'],
+    row = {'case': case['case'], 'backend': backend_name(dev, precision), 'shape': case['shape'],
             'tokens_per_s': B * S / total, 'ms_per_step': ms, 'fwd_bwd_ms': fb * 1000,
             'optimizer_ms': ms - fb * 1000 if stepped else None,
             'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             'reference': None, 'ratio_vs_reference': None, 'steps': steps,
-            'threads': torch.get_num_threads(), 'torch': torch.__version__, 'blas': BLAS,
-            'precision': precision, 'device': device_name(dev), 'max_memory_mb': mem}
+            'threads': torch.get_num_threads(), 'torch': torch.__version__, 'blas': BLAS}
+    if EXTRA:  # a CPU run in fp32 alone keeps today's rows
+        row.update({'precision': precision, 'device': device_name(dev), 'max_memory_mb': mem})
+    return row
 
 
 def main():
@@ -103,8 +109,9 @@ def main():
     torch.backends.cuda.matmul.allow_tf32 = False  # fp32, as TF.js computes
     torch.backends.cudnn.allow_tf32 = False
     dev = torch.device(a.device)
-    global BLAS
+    global BLAS, EXTRA
     BLAS = blas()
+    EXTRA = dev.type != 'cpu' or a.precisions != 'fp32'
     for case in json.loads(a.cases):
         for precision in a.precisions.split(','):
             try:
@@ -112,7 +119,9 @@ def main():
             except (RuntimeError, MemoryError) as e:  # e.g. CUDA out of memory: report, go on
                 row = {'case': case['case'], 'backend': backend_name(dev, precision), 'shape': case['shape'], 'tokens_per_s': None,
                        'ms_per_step': None, 'peak_rss_mb': None, 'reference': None, 'ratio_vs_reference': None,
-                       'precision': precision, 'device': device_name(dev), 'skipped': str(e).split('\n')[0][:160]}
+                       'skipped': str(e).split('\n')[0][:160]}
+                if EXTRA:
+                    row.update({'precision': precision, 'device': device_name(dev)})
             if dev.type == 'cuda':
                 torch.cuda.empty_cache()
             print(json.dumps(row), flush=True)

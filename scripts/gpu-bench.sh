@@ -32,6 +32,7 @@ else
 		mkdir -p /tmp/node-bin && xz -dc .gpu/node.xz > /tmp/node-bin/node && chmod +x /tmp/node-bin/node
 		export PATH=/tmp/node-bin:$PATH
 	fi
+	if [ -L node_modules ] && [ ! -e node_modules ]; then rm node_modules; fi # a checkout's symlink that did not travel
 	[ -d node_modules/@tensorflow ] || tar -xJf .gpu/modules.tar.xz
 fi
 export IOTA_REQUIRE_WEBGPU=1
@@ -42,7 +43,7 @@ nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=c
 python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else "")'
 
 step "probe: WebGPU adapter, features, limits; the training device's limits; WGSL f16/subgroups"
-timeout 30 node --import tsx scripts/bench-gpu-check.ts probe 2>/dev/null > "$OUT/gpu-probe.json"
+timeout 30 node --import tsx scripts/bench-gpu-check.ts probe 2>"$OUT/gpu-probe.err" > "$OUT/gpu-probe.json" || tail -5 "$OUT/gpu-probe.err"
 node -e '
 const p = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); if (p.error) { console.log("error:", p.error); process.exit(0); }
 const a = p.adapters["high-performance"], l = p.device.limits, pick = o => Object.fromEntries(Object.entries(o).filter(([k]) => /Storage|Buffer|Compute/.test(k)));
@@ -67,3 +68,4 @@ timeout 130 node --import tsx scripts/bench.ts --backends webgpu --torch-device 
 step "result: $OUT/gpu.json"
 node --import tsx scripts/bench.ts --merge "$OUT/gpu-iota.json,$OUT/gpu-worker.json" --out "$OUT/gpu.json"
 echo "total $((SECONDS - T0)) s"
+sleep 1 # let tee finish gpu-log.txt
