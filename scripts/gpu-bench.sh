@@ -40,7 +40,9 @@ export IOTA_REQUIRE_WEBGPU=1
 step "machine"
 node --version
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader 2>&1 | head -2
-python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else "")'
+for py in python3 /usr/bin/python3; do # the bench takes the first with torch, in this order
+	$py -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else "")' 2>/dev/null && break
+done
 
 step "probe: WebGPU adapter, features, limits; the training device's limits; WGSL f16/subgroups"
 timeout 30 node --import tsx scripts/bench-gpu-check.ts probe 2>"$OUT/gpu-probe.err" > "$OUT/gpu-probe.json" || tail -5 "$OUT/gpu-probe.err"
