@@ -12,8 +12,15 @@
 // --suite devnet: the real devnet and `iota-tui mine` processes (bench-devnet.ts): launch to first batch, dashboard vs
 // headless throughput, event-loop p99, transfer overlap, peak RSS, P2P and store bytes/s; writes bench/results/devnet.json.
 //   [--devnet-miners 3] [--devnet-window 40] [--devnet-warmup 10] [--devnet-backend cpu] [--devnet-out PATH]
+// GPU (scripts/gpu-bench.sh): --torch-device cuda times PyTorch in fp32 and in its default bf16 autocast (rows
+// pytorch-cuda-fp32 / pytorch-cuda-bf16; --torch-bf16 adds pytorch-cpu-bf16 on cpu), every row gets `device` (the GPU)
+// and `date`, and a last table sets iota-tui's ms/step beside both. `--iota-cases 1B` adds IOTA's 1B head/body/tail
+// ([--iota-1b-batch 1] [--iota-1b-seq 800]); IOTA_BENCH_TINY=1 shrinks the 1B shapes to a few dims for a dry run.
+// --merge a.json,b.json: runs nothing; writes their rows together to --out and prints the summary table (what a
+// script that runs the suites as separate, separately time-boxed calls ends with).
 import {spawnSync} from 'node:child_process';
-import {mkdirSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {cpus} from 'node:os';
 import {monitorEventLoopDelay} from 'node:perf_hooks';
 import {parseArgs} from 'node:util';
 import {backendNames, type BackendName} from '../source/training/backend.js';
@@ -22,7 +29,7 @@ import {configs, type ModelConfig} from '../source/training/config.js';
 import {llamaModelFor} from '../source/training/llama3/from-model-config.js';
 import {IOTA_INNER, stageBeta1} from '../source/training/llama3/inner-optimizer.js';
 import {float32, int32} from '../source/training/tensor-data.js';
-import {ratioIota, runIota} from './bench-iota.js';
+import {ratioIota, runIota, tinyBench, torchBackend} from './bench-iota.js';
 
 const {values: args} = parseArgs({options: {
 	json: {type: 'boolean', default: false},
@@ -45,7 +52,13 @@ const {values: args} = parseArgs({options: {
 	'devnet-warmup': {type: 'string', default: '10'},
 	'devnet-backend': {type: 'string', default: 'cpu'},
 	'devnet-out': {type: 'string', default: 'bench/results/devnet.json'},
+	'torch-bf16': {type: 'boolean', default: false},
+	'iota-1b-batch': {type: 'string', default: '1'},
+	'iota-1b-seq': {type: 'string', default: '800'},
+	merge: {type: 'string'},
 }});
+/** PyTorch precisions per device: on a GPU both fp32 and bf16 autocast; on cpu fp32 (and bf16 with --torch-bf16). */
+const torchPrecisions = (device: string) => (device === 'cuda' || args['torch-bf16'] ? 'fp32,bf16' : 'fp32');
 const steps = args.quick ? 1 : Math.max(1, Number(args.steps));
 // Workers (and bench-iota's children) read it when they start.
 if (args.threads) process.env.IOTA_TUI_THREADS = args.threads;
@@ -55,17 +68,20 @@ const log = (s: string) => process.stderr.write(s + '\n');
 type Case = {case: string; config: ModelConfig; stage: number | 'all'; batch: number; seq: number; shape: string; heavy: boolean; step?: boolean};
 // IOTA rows add fwd_bwd_ms / optimizer_ms, and a case that could not run has null timings and `skipped`.
 type Row = {case: string; backend: string; shape: string; tokens_per_s: number; ms_per_step: number; peak_rss_mb: number; reference: string | null; ratio_vs_reference: number | null; event_loop_p99_ms?: number; note?: string;
-	fwd_bwd_ms?: number | null; optimizer_ms?: number | null; skipped?: string};
+	fwd_bwd_ms?: number | null; optimizer_ms?: number | null; skipped?: string; ratio_vs_bf16?: number; device?: string; date?: string;
+	precision?: string; max_memory_mb?: number | null; tensor_mb?: number; gpu_mb?: number};
 
 const devnet = configs.devnet!;
 // One 1B-shaped block: a body stage holding a single bottleneck block and its decoder.
-const block1b: ModelConfig = {...configs['iota-1b']!, name: 'iota-1b-block', nLayers: 3, splits: [[-1, 1], [1, 2], [2, -1]], seqLen: 4096};
+const block1b: ModelConfig = {...configs['iota-1b']!, name: 'iota-1b-block', nLayers: 3, splits: [[-1, 1], [1, 2], [2, -1]], seqLen: 4096,
+	...(tinyBench() ? {vocabSize: 1024, dModel: 64, nHeads: 4, nKvHeads: 2, ffnDim: 128, bottleneckDim: 16} : {})};
 const bb = Number(args['block-batch']), bs = Number(args['block-seq']);
+const blockDims = `D${block1b.dModel} F${block1b.ffnDim} H${block1b.nHeads}/${block1b.nKvHeads}`;
 const cases: Case[] = [
 	...[0, 1, 2].map(s => ({case: `devnet/stage${s}`, config: devnet, stage: s, batch: devnet.batchSize, seq: devnet.seqLen, shape: `B${devnet.batchSize} T${devnet.seqLen} D${devnet.dModel}`, heavy: false})),
 	{case: 'devnet/train-step', config: devnet, stage: 'all', batch: devnet.batchSize, seq: devnet.seqLen, shape: `B${devnet.batchSize} T${devnet.seqLen} D${devnet.dModel} +NAdam`, heavy: false, step: true},
-	{case: 'iota-1b/block', config: block1b, stage: 1, batch: bb, seq: bs, shape: `B${bb} T${bs} D2048 F8192 H32/8`, heavy: true},
-	{case: 'iota-1b/block+nadam', config: block1b, stage: 1, batch: bb, seq: bs, shape: `B${bb} T${bs} D2048 F8192 H32/8 +NAdam`, heavy: true, step: true},
+	{case: 'iota-1b/block', config: block1b, stage: 1, batch: bb, seq: bs, shape: `B${bb} T${bs} ${blockDims}`, heavy: true},
+	{case: 'iota-1b/block+nadam', config: block1b, stage: 1, batch: bb, seq: bs, shape: `B${bb} T${bs} ${blockDims} +NAdam`, heavy: true, step: true},
 ];
 
 const peakRss = () => process.resourceUsage().maxRSS / 1024;
@@ -147,11 +163,20 @@ function torchRows(device: string): Row[] {
 		return {case: c.case, shape: c.shape, cfg, split: splits[layer], batch: c.batch, seq: c.seq, noOptimizer: !c.step,
 			optimizer: {...IOTA_INNER, beta1: stageBeta1(splits.length, layer)}};
 	});
-	const r = spawnSync(py, [new URL('./bench_iota_torch.py', import.meta.url).pathname, '--device', device, '--steps', String(steps), '--cases', JSON.stringify(list)], {encoding: 'utf8', maxBuffer: 1 << 24});
+	const r = spawnSync(py, [new URL('./bench_iota_torch.py', import.meta.url).pathname, '--device', device, '--steps', String(steps),
+		'--precisions', torchPrecisions(device), '--cases', JSON.stringify(list)], {encoding: 'utf8', maxBuffer: 1 << 24});
 	if (r.status !== 0) { log(`  pytorch-${device} failed: ${(r.stderr || '').trim().split('\n').at(-1)}`); return []; }
 	const rows = r.stdout.trim().split('\n').filter(l => l.startsWith('{')).map(l => JSON.parse(l) as Row & {blas?: string});
 	for (const x of rows) if (x.blas === 'reference') x.note = 'reference BLAS: apt-get install libopenblas0-pthread for a fair number';
 	return rows;
+}
+
+if (args.merge) {
+	const merged = args.merge.split(',').filter(f => existsSync(f)).flatMap(f => JSON.parse(readFileSync(f, 'utf8')) as Row[]);
+	writeFileSync(args.out!, JSON.stringify(merged, null, 2) + '\n');
+	gpuTable(merged.filter(r => !r.backend.startsWith('pytorch-')), merged.filter(r => r.backend.startsWith('pytorch-')));
+	console.log(`\nwrote ${args.out} (${merged.length} rows from ${args.merge})`);
+	process.exit(0);
 }
 
 if (suites.has('devnet')) {
@@ -173,7 +198,8 @@ const refs: Row[] = [];
 if (suites.has('worker')) for (const d of torchDevices) { log(`pytorch ${d}`); refs.push(...torchRows(d)); }
 if (suites.has('iota')) {
 	const iota = runIota({backends: wanted, torchDevices, steps, full: args.full!, python: findPython(), cases: args['iota-cases'],
-		batch100m: Number(args['iota-batch']), seq100m: Number(args['iota-seq']), log});
+		batch100m: Number(args['iota-batch']), seq100m: Number(args['iota-seq']), batch1b: Number(args['iota-1b-batch']), seq1b: Number(args['iota-1b-seq']),
+		precisions: torchPrecisions, log});
 	rows.push(...iota.rows);
 	refs.push(...iota.refs);
 }
@@ -182,10 +208,22 @@ if (suites.has('iota')) {
 for (const r of rows) {
 	if (r.case.startsWith('iota-')) { ratioIota(r, refs); continue; }
 	const gpu = r.backend.startsWith('webgpu') || r.backend === 'cuda';
-	const ref = (gpu ? refs.find(x => x.backend === 'pytorch-cuda' && x.case === r.case) : undefined) ?? refs.find(x => x.backend === 'pytorch-cpu' && x.case === r.case);
+	const find = (b: string) => refs.find(x => x.backend === b && x.case === r.case && !x.skipped);
+	const ref = (gpu ? find('pytorch-cuda-fp32') : undefined) ?? find('pytorch-cpu');
 	if (ref) { r.reference = ref.backend; r.ratio_vs_reference = Math.round((r.tokens_per_s / ref.tokens_per_s) * 1000) / 1000; }
+	const bf16 = ref && find(torchBackend(ref.backend === 'pytorch-cpu' ? 'cpu' : 'cuda', 'bf16'));
+	if (bf16) r.ratio_vs_bf16 = Math.round((r.tokens_per_s / bf16.tokens_per_s) * 1000) / 1000;
 }
-const all = [...rows, ...refs];
+const all: Row[] = [...rows, ...refs];
+// A GPU run's rows name the GPU and the date (gpu.json); so do a CPU run's with --torch-bf16 (the same path, checkable without a GPU).
+if (torchDevices.includes('cuda') || args['torch-bf16']) {
+	const cuda = torchDevices.includes('cuda');
+	const smi = cuda ? spawnSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], {encoding: 'utf8'}) : undefined;
+	const device = (smi?.status === 0 && smi.stdout.trim().split('\n')[0]) || refs.find(x => x.backend.startsWith(cuda ? 'pytorch-cuda' : 'pytorch-cpu') && x.device)?.device
+		|| (cuda ? 'unknown GPU' : cpus()[0]?.model ?? 'unknown CPU');
+	const date = new Date().toISOString();
+	for (const r of all) Object.assign(r, {device, date});
+}
 mkdirSync(new URL('../bench/results/', import.meta.url), {recursive: true});
 writeFileSync(args.out!, JSON.stringify(all, null, 2) + '\n');
 
@@ -198,7 +236,28 @@ else {
 		r.ratio_vs_reference === null ? '' : `${r.ratio_vs_reference.toFixed(3)} (${r.reference})`, r.event_loop_p99_ms?.toFixed(2) ?? '', r.skipped ? `skipped: ${r.skipped}` : r.note ?? '']);
 	const w = head.map((h, i) => Math.max(h.length, ...body.map(b => b[i]!.length)));
 	for (const line of [head, w.map(n => '-'.repeat(n)), ...body]) console.log(line.map((c, i) => c.padEnd(w[i]!)).join('  '));
+	if (refs.some(x => x.backend.endsWith('-bf16'))) gpuTable(rows, refs);
 	console.log(`\nwrote ${args.out}; tokens/s = batch*seq / median step time (worker stage = forward call + backward call with recomputation,
 +NAdam with the optimizer step; train-step = the whole model's trainBatch + step; PyTorch = one eager forward+backward (+ NAdam step);
 iota-* = LlamaStage forward+backward + InnerOptimizer NAdam step vs the same in PyTorch, fb/opt = the two parts).`);
+}
+
+/** The GPU run's summary: per case, iota-tui's ms/step beside PyTorch fp32 and bf16 autocast on the same device, the time
+ * ratios (iota-tui / PyTorch: how many times slower) and the memory each held (TF.js: its GPU buffer pool, else live tensors). */
+function gpuTable(ours: Row[], refs: Row[]) {
+	const dev = refs.some(x => x.backend.startsWith('pytorch-cuda')) ? 'cuda' : 'cpu';
+	const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
+	const head = ['case', 'iota-tui', 'ms/step', `torch fp32`, `torch bf16`, 'x fp32', 'x bf16', 'MiB ours', 'MiB fp32', 'MiB bf16'];
+	const body: string[][] = [];
+	for (const r of ours) {
+		const fp = refs.find(x => x.case === r.case && x.backend === torchBackend(dev, 'fp32'));
+		const bf = refs.find(x => x.case === r.case && x.backend === torchBackend(dev, 'bf16'));
+		const ms = r.skipped ? null : r.ms_per_step;
+		body.push([r.case, r.backend, r.skipped ? `skipped: ${r.skipped.slice(0, 40)}` : f(ms), f(fp?.ms_per_step), f(bf?.ms_per_step),
+			ms && fp?.ms_per_step ? f(ms / fp.ms_per_step, 2) : '-', ms && bf?.ms_per_step ? f(ms / bf.ms_per_step, 2) : '-',
+			f(r.gpu_mb ?? r.tensor_mb, 0), f(fp?.max_memory_mb, 0), f(bf?.max_memory_mb, 0)]);
+	}
+	const w = head.map((h, i) => Math.max(h.length, ...body.map(b => b[i]!.length)));
+	console.log(`\niota-tui vs PyTorch ${dev} fp32 and bf16 autocast (same shapes, same run; x = iota-tui ms / PyTorch ms)`);
+	for (const line of [head, w.map(n => '-'.repeat(n)), ...body]) console.log(line.map((c, i) => c.padEnd(w[i]!)).join('  '));
 }

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Builds .gpu/ (git-ignored via .git/info/exclude) for scripts/gpu-bench.sh on a GPU machine that has no node,
 # no Vulkan loader and no registry: node.xz, a pruned node_modules tarball (~10 MB), Debian loader .debs.
+# Then: run scripts/gpu-bench.sh on the GPU machine with .gpu carried (it is ignored, so name it in the run's carry).
 set -eu
-mkdir -p .git/info .gpu /tmp/amd64/partial
-grep -qs '^/.gpu/$' .git/info/exclude || echo /.gpu/ >> .git/info/exclude
+# In a git worktree .git is a file: the exclude list lives in the common git dir.
+exclude=$(git rev-parse --git-path info/exclude)
+mkdir -p "$(dirname "$exclude")" .gpu /tmp/amd64/partial
+grep -qs '^/.gpu/$' "$exclude" || echo /.gpu/ >> "$exclude"
+node -e 'if (+process.versions.node.split(".")[0] < 22) { console.error(`node ${process.version}: pack Node 22 or later (package.json engines)`); process.exit(1); }'
 o='-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/amd64'
 apt-get $o update >/dev/null
 (cd .gpu && apt-get $o download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2)

@@ -45,10 +45,42 @@ async function tryWebgpu(auto = false): Promise<string> {
 	// Mesa's lavapipe and similar emulate a GPU on the CPU, far slower than wasm: only when forced.
 	if (auto && adapter.info?.isFallbackAdapter) throw new Error(`only a software WebGPU adapter (${adapter.info.description || adapter.info.device || 'CPU'}), slower than wasm`);
 	// The backend registers itself only if navigator.gpu exists when it is imported.
-	await load('@tensorflow/tfjs-backend-webgpu');
-	if (!(await tf.setBackend('webgpu'))) throw new Error('webgpu backend did not initialise');
+	const mod: any = await load('@tensorflow/tfjs-backend-webgpu');
+	// Our own device instead of tfjs's factory: every limit below at the adapter's maximum (WebGPU's defaults
+	// cap a storage binding at 128 MiB, under the 1 GiB embedding and output head of IOTA's 1B model), and the
+	// features our kernels may use where the adapter offers them.
+	const requiredLimits: Record<string, number> = {};
+	for (const k of webgpuLimits) if (typeof adapter.limits?.[k] === 'number') requiredLimits[k] = adapter.limits[k];
+	const requiredFeatures = webgpuFeatures.filter(f => adapter.features?.has(f));
+	const device = await adapter.requestDevice({requiredLimits, requiredFeatures});
+	// A validation error (say a tensor over the binding limit) leaves zeros behind, not an exception: keep the first.
+	device.addEventListener?.('uncapturederror', (e: any) => { if (webgpuErrors.length < 50) webgpuErrors.push(String(e.error?.message ?? e).split('\n')[0]!.slice(0, 300)); });
 	const info = adapter.info ?? {};
-	return `webgpu (Dawn: ${info.vendor ?? '?'} ${info.device || info.description || ''}${info.isFallbackAdapter ? ', software' : ''})`.trim();
+	if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+	tf.registerBackend('webgpu', () => new mod.WebGPUBackend(device, info), 3);
+	if (!(await tf.setBackend('webgpu'))) throw new Error('webgpu backend did not initialise');
+	const got = [`max binding ${bytes(device.limits.maxStorageBufferBindingSize)}`, `buffer ${bytes(device.limits.maxBufferSize)}`,
+		...['subgroups', 'shader-f16'].filter(f => device.features.has(f))];
+	return `webgpu (Dawn: ${info.vendor ?? '?'} ${info.device || info.description || ''}, ${got.join(', ')}${info.isFallbackAdapter ? ', software' : ''})`.replace(/: ,/, ':');
+}
+
+const webgpuErrors: string[] = [];
+/** WebGPU validation and out-of-memory errors since the last call (their results are wrong, not thrown); empties the list. */
+export const takeWebgpuErrors = (): string[] => webgpuErrors.splice(0);
+
+/** Device limits requested at the adapter's maximum: buffer sizes and the compute dispatch limits. */
+export const webgpuLimits = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup',
+	'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupSizeY', 'maxComputeWorkgroupSizeZ', 'maxComputeWorkgroupsPerDimension',
+	'maxStorageBuffersPerShaderStage', 'maxUniformBufferBindingSize', 'maxBindGroups'] as const;
+/** Features requested when offered: kernel timing, subgroup operations, fp16 in WGSL (tfjs's own request adds bgra8unorm-storage). */
+export const webgpuFeatures = ['timestamp-query', 'subgroups', 'shader-f16', 'bgra8unorm-storage'];
+
+/** 2147483644 -> "2 GiB", 134217728 -> "128 MiB". */
+function bytes(n: number): string {
+	const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+	let i = 0;
+	while (n >= 1024 * 0.999 && i < units.length - 1) { n /= 1024; i++; }
+	return `${Math.round(n * 10) / 10} ${units[i]}`;
 }
 
 async function tryWasm(threads: number): Promise<string> {
