@@ -85,6 +85,13 @@ test('RMSNorm: forward, dx and dg, on widths 5, 100, 128, 300 and 40 (workgroup 
 	}
 });
 
+test('more workgroups than one dispatch dimension allows (65,535): TF.js spreads them over y and z, the kernels still see each row once', async t => {
+	if (!gpu(t)) return;
+	// 70,000 rows of a one-workgroup-per-row kernel, and 9.3M elements of an elementwise one (workgroup 128).
+	await check('rmsnorm 70000x4', [[70_000, 4], [4]], (x, g) => rmsNorm(x as tf.Tensor2D, g!, 1e-5), (x, g) => fusedRmsNorm(x as tf.Tensor2D, g!, 1e-5));
+	await check('silu 9.3M', [[72_700, 128]], x => tf.mul(x, tf.sigmoid(x)), x => fusedSilu(x));
+});
+
 test('SwiGLU silu(a) * b and plain silu: forward and gradients, 21 and 1500 elements (workgroup 128)', async t => {
 	if (!gpu(t)) return;
 	for (const shape of [[3, 7], [5, 300]]) {
