@@ -30,6 +30,8 @@ t send-keys -t "$session" Enter; wait_for 'Batches toward merge\|start mining, q
 if t capture-pane -p -t "$session" | grep -q 'start mining, q to quit'; then shot 'doctor before mining' 0.3; t send-keys -t "$session" Enter; fi
 wait_for 'Batches toward merge'
 wait_for 'backward passes before merge' 300; shot 'dashboard 120x40' 20
+# The pre-flight report while the devnet and the miner run, as `iota-tui doctor --json` prints it.
+{ echo '---- iota-tui doctor --json (the devnet and the miner running)'; HOME=$home node dist/cli.js doctor --json || true; } >> "$out" 2>&1
 if [ "${WAIT_INCENTIVE:-0}" = 1 ]; then
 	wait_for 'incentive [0-9.]*[1-9]' 1800
 	shot "incentive non-zero after $(( $(date +%s) - started )) s of mining" 0
