@@ -29,10 +29,11 @@ const window = () => readRegistrationWindow(chain, NETUID);
 const {lines: history, note, untilAdjusted, newKeys: newHotkey} = burnHistory(() => chain, NETUID, INTERVAL);
 
 test('burn rises with demand and falls back; a full subnet prunes a non-immune uid; limits refuse', {timeout: 240_000}, async () => {
-	const start = await untilAdjusted();
-	const startBurn = start.burn!;
+	// Funded first: each faucet transfer builds a block, which must not roll the interval over mid-test.
 	const keys = await Promise.all([newHotkey(), newHotkey(), newHotkey(), newHotkey(), newHotkey()]);
 	await note('(coldkeys funded)');
+	const start = await untilAdjusted();
+	const startBurn = start.burn!;
 	for (const k of keys.slice(0, 2)) {
 		await chain.burnedRegister(k.coldkey, k.hotkey, NETUID);
 		await note('registered');
