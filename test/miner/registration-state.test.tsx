@@ -50,7 +50,7 @@ test('the dashboard shows the registration panel at 120x40 and a lost uid at eve
 	for (const t of ['Registration open', 'burn τ1.5 ↑ from τ1', 'regs 2/1 · block 0/1', 'reset in 5 blk · cap τ2', 'uids 4/4 full · immune 1']) {
 		assert.ok(full.includes(t), `no "${t}" in\n${full}`);
 	}
-	assert.ok(!draw(s, 80, 24).includes('Registration'), 'the compact tier keeps three panels');
+	assert.ok(!draw(s, 80, 24).includes('Registration'), 'the compact tier has no room for it');
 	const lost = run([{type: 'registration', info: info({open: false, why: 'interval at 3x target (3/3)', waitingFor: 'interval full (3/3), resets in 5 blocks (block 812)'})}, {type: 'deregistered', uid: 3, block: 812, auto: true, at}], s);
 	const frame = draw(lost, 120, 40);
 	for (const t of ['● deregistered', '✖ uid 3 lost 20s ago: mining paused, uploads kept', 'Registration closed', '✖ uid 3 lost: paused', 'waiting: interval full (3']) {

@@ -71,9 +71,7 @@ function Main({state, colors, width, height, statusHeight, now}: MainProps) {
 		);
 	}
 
-	// The registration panel joins the top row where it fits (the full tier) or while the uid is lost.
-	const reg = state.registration !== null && (plan.tier === 'full' || state.deregistered !== null);
-	const third = Math.floor(width / (reg ? 4 : 3));
+	const third = Math.floor(width / 3);
 	const sparkWidth = plan.sparklines ? Math.min(48, Math.floor(width * 0.3)) : 0;
 	const queueWidth = width - sparkWidth;
 	const extra = p2p ? 1 : 0;
@@ -83,8 +81,7 @@ function Main({state, colors, width, height, statusHeight, now}: MainProps) {
 			<Box>
 				<LayerPanel state={state} colors={colors} width={third} />
 				<BatchPanel state={state} colors={colors} width={third} />
-				<ScorePanel state={state} colors={colors} width={reg ? third : width - 2 * third} now={now} />
-				{reg && <RegistrationPanel state={state} colors={colors} width={width - 3 * third} />}
+				<ScorePanel state={state} colors={colors} width={width - 2 * third} now={now} />
 			</Box>
 			<Box>
 				<Panel title="Upload queue" extra={<QueueTitle state={state} colors={colors} hidden={hidden} />} width={queueWidth} height={middle} colors={colors}>
@@ -93,11 +90,23 @@ function Main({state, colors, width, height, statusHeight, now}: MainProps) {
 				</Panel>
 				{plan.sparklines && <SparkPanel state={state} colors={colors} width={sparkWidth} height={middle} />}
 			</Box>
-			{plan.logLines > 0 && (
-				<Panel title="Recent log" width={width} height={plan.logLines + 3} colors={colors}>
-					<LogLines lines={log} colors={colors} width={inner(width)} />
-				</Panel>
-			)}
+			{plan.logLines > 0 && <BottomRow state={state} colors={colors} width={width} log={log} logLines={plan.logLines} sideWidth={sparkWidth} />}
+		</Box>
+	);
+}
+
+type BottomProps = {state: MinerState; colors: ThemeColors; width: number; log: MinerState['log']; logLines: number; sideWidth: number};
+
+/** The recent log, with the registration window beside it (under the sparklines) when the chain was read and it fits. */
+function BottomRow({state, colors, width, log, logLines, sideWidth}: BottomProps) {
+	const height = logLines + 3;
+	const side = state.registration !== null && sideWidth > 0 && height >= PANEL_ROW ? sideWidth : 0;
+	return (
+		<Box>
+			<Panel title="Recent log" width={width - side} height={height} colors={colors}>
+				<LogLines lines={log} colors={colors} width={inner(width - side)} />
+			</Panel>
+			{side > 0 && <RegistrationPanel state={state} colors={colors} width={side} height={height} />}
 		</Box>
 	);
 }

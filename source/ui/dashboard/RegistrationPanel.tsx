@@ -6,9 +6,9 @@ import {color, type ThemeColors} from '../theme.js';
 import {Panel} from './Panels.js';
 import {registrationLines} from './registration.js';
 
-type P = {state: MinerState; colors: ThemeColors; width: number};
+type P = {state: MinerState; colors: ThemeColors; width: number; height?: number};
 
-export function RegistrationPanel({state, colors, width}: P) {
+export function RegistrationPanel({state, colors, width, height = 7}: P) {
 	const r = state.registration;
 	const lost = state.deregistered;
 	const extra = r ? <Text color={color(r.open ? colors.success : colors.warning)}>{r.open ? ' open' : ' closed'}</Text> : null;
@@ -16,7 +16,7 @@ export function RegistrationPanel({state, colors, width}: P) {
 	if (lost) lines.splice(0, 1, `✖ uid ${lost.uid} lost: paused`);
 	if (r?.waitingFor) lines.splice(lines.length - 1, 1, `waiting: ${r.waitingFor}`);
 	return (
-		<Panel title="Registration" extra={extra} width={width} height={7} colors={colors}>
+		<Panel title="Registration" extra={extra} width={width} height={height} colors={colors}>
 			{lines.map((l, i) => (
 				<Text key={i} wrap="truncate" color={color(lost && i === 0 ? colors.error : r?.waitingFor && i === lines.length - 1 ? colors.warning : r ? colors.text : colors.muted)}>
 					{l}
