@@ -158,7 +158,7 @@ export class MinerSession {
 		const b = trainer.info!.backend;
 		ctx.dispatch({type: 'backend', name: b.name, detail: `${b.detail}; ${config.name} stage ${layer}, ${trainer.info!.numParams.toLocaleString('en-US')} params, ${useAdamW ? 'AdamW' : 'NAdam'}`});
 		const device = deviceVerdict(b, nvidiaPresent());
-		ctx.log(device.ok ? 'info' : 'warn', device.ok ? `training on ${device.text.replace(/^GPU: /, 'the GPU: ')}` : `${device.text}; ${device.fix}`);
+		ctx.log(device.ok ? 'info' : 'warn', device.ok ? device.text.replace(/^GPU: /, 'training on the GPU: ') : `${device.text}; ${device.fix}`);
 		trainer.onCrash(error => this.restartTrainer(error));
 	}
 
