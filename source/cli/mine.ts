@@ -51,7 +51,7 @@ export function addMineCommand(program: Command): void {
 		.option('--auto', 'with no uid (at start, or after being pruned): register when the window is open and the burn is at most --max-burn; unlocks the coldkey once')
 		.addOption(new Option('--max-burn <tao>', 'with --auto: the most TAO to burn per registration (default: a saved `register --auto` wish)').argParser(taoArg))
 		.addOption(passwordOption())
-		.addHelpText('after', '\nThe hotkey must be registered on the subnet first (`iota-tui register`). q or Ctrl+C stops; uploads not finished stay on disk and resume on the next start.')
+		.addHelpText('after', '\nThe hotkey must be registered on the subnet first (`iota-tui register`), or pass --auto --max-burn TAO. q or Ctrl+C stops; uploads not finished stay on disk and resume on the next start.')
 		.action(async (flags: MineFlags, cmd: Command) => runMinerCli({...flags, theme: (cmd.optsWithGlobals() as {theme?: string}).theme, configDir: (cmd.optsWithGlobals() as {configDir?: string}).configDir}));
 }
 
